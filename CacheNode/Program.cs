@@ -1,0 +1,17 @@
+using ModMesh.CacheNode.Apis;
+using ModMesh.CacheNode.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapGoProxyApi();
+
+app.Run();
+
+/// <summary>The cache node's entry point (public for tests).</summary>
+public partial class Program;

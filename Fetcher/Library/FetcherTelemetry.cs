@@ -1,0 +1,19 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace ModMesh.Fetcher;
+
+/// <summary>Activity source and meter of the fill path.</summary>
+public static class FetcherTelemetry
+{
+    /// <summary>Name of the activity source and meter.</summary>
+    public const string Name = "ModMesh.Fetcher";
+
+    internal static readonly ActivitySource Source = new(Name);
+    internal static readonly Meter Meter = new(Name);
+
+    internal static readonly Counter<long> UpstreamRequests = Meter.CreateCounter<long>("modmesh.upstream.requests", description: "Requests sent to upstream proxies, by status.");
+    internal static readonly Counter<long> Fills = Meter.CreateCounter<long>("modmesh.fills", description: "Fills run by this process, by outcome.");
+    internal static readonly Counter<long> FilledBytes = Meter.CreateCounter<long>("modmesh.fill.bytes", unit: "By", description: "Bytes committed by fills.");
+    internal static readonly Histogram<double> FillDuration = Meter.CreateHistogram<double>("modmesh.fill.duration", unit: "s", description: "Duration of fills run by this process.");
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ModMesh.Fetcher.Filling;
+
+/// <summary>How fills run. Bound from "ModMesh:Fill".</summary>
+public sealed class FillOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "ModMesh:Fill";
+
+    /// <summary>The most a whole fill (all three files) may take; it runs under its own token. Default 10 min.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a client request waits for a fill before it gets 503 with Retry-After (the fill goes on).
+    /// Default 2 min.
+    /// </summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Time to live of the per-version fill lock; renewed every third of it while the fill runs. Default 30 s.</summary>
+    public TimeSpan LockTimeToLive { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an upstream "not found" for a version is remembered. Default 1 min.</summary>
+    public TimeSpan NotFoundTimeToLive { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Largest module zip accepted (the go command's own limit is 500 MiB). Default 500 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxZipBytes { get; set; } = 500L << 20;
+
+    /// <summary>Largest go.mod accepted (the go command's limit is 16 MiB). Default 16 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxModBytes { get; set; } = 16L << 20;
+
+    /// <summary>Largest .info accepted. Default 64 KiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxInfoBytes { get; set; } = 64L << 10;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Timeout <= TimeSpan.Zero || WaitTimeout <= TimeSpan.Zero || LockTimeToLive < TimeSpan.FromSeconds(1) || NotFoundTimeToLive < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("ModMesh:Fill durations must be positive (LockTimeToLive at least 1 s).");
+        }
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModMesh.Coordination;
+using ModMesh.Fetcher.Upstream;
+using ModMesh.Storage.Modules;
+
+namespace ModMesh.Fetcher.Filling;
+
+/// <summary>
+/// Fills a version at most once: one task per version in this process (local single-flight), one lock holder per
+/// version across every process sharing the coordinator. The holder fetches .info, .mod and the zip (streamed
+/// straight into the store), writes the marker last, and publishes the outcome; everyone else waits for that event,
+/// and takes over if the holder dies (its lock runs out).
+/// </summary>
+internal sealed partial class ModuleFiller(
+    ModuleStore store,
+    IUpstream upstream,
+    ILockProvider locks,
+    IFillEvents events,
+    INegativeCache negative,
+    IOptions<FillOptions> options,
+    TimeProvider time,
+    ILogger<ModuleFiller> logger) : IModuleFiller
+{
+    private readonly ConcurrentDictionary<ModuleVersionKey, Lazy<Task<FillOutcome>>> _inflight = new();
+    private readonly FillOptions _options = options.Value;
+
+    public async Task<FillOutcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
+    {
+        if (await store.IsCommittedAsync(request.Key, cancellationToken).ConfigureAwait(false))
+        {
+            return FillOutcome.Filled;
+        }
+
+        var known = await negative.GetAsync(CoordinationKey(request.Key), cancellationToken).ConfigureAwait(false);
+        if (known is not null)
+        {
+            return new FillOutcome(FillStatus.NotFound, known);
+        }
+
+        var fill = _inflight.GetOrAdd(request.Key, key => new Lazy<Task<FillOutcome>>(() => StartFill(request)));
+        try
+        {
+            return await fill.Value.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return new FillOutcome(FillStatus.TimedOut, $"{request.ModulePath}@{request.Version} is still being fetched; retry shortly");
+        }
+    }
+
+    internal static string CoordinationKey(ModuleVersionKey key) => $"fill/{key.EscapedPath}@{key.EscapedVersion}";
+
+    private Task<FillOutcome> StartFill(FillRequest request)
+    {
+        var task = Task.Run(() => RunAsync(request));
+        _ = task.ContinueWith(
+            (_, state) => _inflight.TryRemove((KeyValuePair<ModuleVersionKey, Lazy<Task<FillOutcome>>>)state!),
+            _inflight.TryGetValue(request.Key, out var mine) ? new KeyValuePair<ModuleVersionKey, Lazy<Task<FillOutcome>>>(request.Key, mine) : default,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
+    }
+
+    private async Task<FillOutcome> RunAsync(FillRequest request)
+    {
+        using var bound = new CancellationTokenSource(_options.Timeout, time);
+        var token = bound.Token;
+        var key = CoordinationKey(request.Key);
+        try
+        {
+            while (true)
+            {
+                // Subscribe before trying the lock, so the holder's "filled" can't slip between the two.
+                await using var waiter = await events.SubscribeAsync(key, token).ConfigureAwait(false);
+                var lease = await locks.TryAcquireAsync(key, _options.LockTimeToLive, token).ConfigureAwait(false);
+                if (lease is not null)
+                {
+                    await using (lease.ConfigureAwait(false))
+                    {
+                        return await FillHoldingLockAsync(request, lease, token).ConfigureAwait(false);
+                    }
+                }
+
+                if (await store.IsCommittedAsync(request.Key, token).ConfigureAwait(false))
+                {
+                    return FillOutcome.Filled;
+                }
+
+                Log.WaitingForOtherFiller(logger, request.ModulePath, request.Version);
+
+                // Wait about one lock lifetime: if the holder died, its lock has run out by then and we take over.
+                var outcome = await waiter.WaitAsync(_options.LockTimeToLive, token).ConfigureAwait(false);
+                if (outcome.Status != FillStatus.TimedOut)
+                {
+                    return outcome;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: the fill took longer than {_options.Timeout}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The store (or the coordinator) failed: nothing was committed.
+            Log.FillCrashed(logger, request.ModulePath, request.Version, ex);
+            return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: storage failed: {ex.Message}");
+        }
+    }
+
+    private async Task<FillOutcome> FillHoldingLockAsync(FillRequest request, ILockLease lease, CancellationToken token)
+    {
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewal = RenewWhileFillingAsync(lease, lost, stopRenewing.Token);
+        var key = CoordinationKey(request.Key);
+        FillOutcome outcome;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = FetcherTelemetry.Source.StartActivity("fill");
+        activity?.SetTag("module.path", request.ModulePath);
+        activity?.SetTag("module.version", request.Version);
+        try
+        {
+            if (await store.IsCommittedAsync(request.Key, lost.Token).ConfigureAwait(false))
+            {
+                outcome = FillOutcome.Filled;
+            }
+            else
+            {
+                outcome = await FetchAndCommitAsync(request, lost.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            outcome = new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: the fill lock was lost");
+        }
+        catch (FillRejectedException ex)
+        {
+            outcome = new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !token.IsCancellationRequested)
+        {
+            outcome = new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: transfer failed: {ex.Message}");
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+
+        activity?.SetTag("fill.outcome", outcome.Status.ToString());
+        FetcherTelemetry.Fills.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Status.ToString()));
+        FetcherTelemetry.FillDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        Log.FillEnded(logger, request.ModulePath, request.Version, outcome.Status, outcome.Message ?? "");
+
+        // Tell waiters even if our own caller has gone: bounded, independent of the fill token.
+        using var publishBound = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+        if (outcome.Status == FillStatus.NotFound)
+        {
+            await negative.SetAsync(key, outcome.Message ?? "not found", _options.NotFoundTimeToLive, publishBound.Token).ConfigureAwait(false);
+        }
+
+        await events.PublishAsync(key, outcome, publishBound.Token).ConfigureAwait(false);
+        await lease.ReleaseAsync(publishBound.Token).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task RenewWhileFillingAsync(ILockLease lease, CancellationTokenSource lost, CancellationToken stop)
+    {
+        var every = _options.LockTimeToLive / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, time, stop).ConfigureAwait(false);
+                if (!await lease.RenewAsync(_options.LockTimeToLive, stop).ConfigureAwait(false))
+                {
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The fill ended.
+        }
+    }
+
+    private async Task<FillOutcome> FetchAndCommitAsync(FillRequest request, CancellationToken token)
+    {
+        var escapedVersion = request.Key.EscapedVersion;
+        var (infoOutcome, info) = await FetchSmallAsync(request, $"@v/{escapedVersion}.info", _options.MaxInfoBytes, token).ConfigureAwait(false);
+        if (info is null)
+        {
+            return infoOutcome;
+        }
+
+        var infoError = CheckInfo(info, request.Version);
+        if (infoError is not null)
+        {
+            return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: upstream .info is unusable: {infoError}");
+        }
+
+        var (modOutcome, mod) = await FetchSmallAsync(request, $"@v/{escapedVersion}.mod", _options.MaxModBytes, token).ConfigureAwait(false);
+        if (mod is null)
+        {
+            return modOutcome;
+        }
+
+        using (var zip = await upstream.GetAsync(request.ModulePath, request.Key.EscapedPath, $"@v/{escapedVersion}.zip", token).ConfigureAwait(false))
+        {
+            if (zip.Status != UpstreamStatus.Ok)
+            {
+                return ToOutcome(zip);
+            }
+
+            if (zip.ContentLength > _options.MaxZipBytes)
+            {
+                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip of {zip.ContentLength} bytes is over the limit of {_options.MaxZipBytes}");
+            }
+
+            var limited = new LimitedReadStream(zip.Content!, _options.MaxZipBytes, "the module zip");
+            var written = await store.WritePartAsync(request.Key, ModuleFile.Zip, limited, token).ConfigureAwait(false);
+            if (zip.ContentLength is long announced && announced != written.Length)
+            {
+                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip truncated ({written.Length} of {announced} bytes)");
+            }
+
+            FetcherTelemetry.FilledBytes.Add(written.Length);
+        }
+
+        using (var modContent = new MemoryStream(mod, writable: false))
+        {
+            await store.WritePartAsync(request.Key, ModuleFile.Mod, modContent, token).ConfigureAwait(false);
+        }
+
+        await store.CommitAsync(request.Key, info, token).ConfigureAwait(false);
+        return FillOutcome.Filled;
+    }
+
+    private async Task<(FillOutcome Outcome, byte[]? Body)> FetchSmallAsync(FillRequest request, string relativePath, long limit, CancellationToken token)
+    {
+        using var response = await upstream.GetAsync(request.ModulePath, request.Key.EscapedPath, relativePath, token).ConfigureAwait(false);
+        if (response.Status != UpstreamStatus.Ok)
+        {
+            return (ToOutcome(response), null);
+        }
+
+        if (response.ContentLength > limit)
+        {
+            throw new FillRejectedException($"{relativePath} of {response.ContentLength} bytes is over the limit of {limit}");
+        }
+
+        using var buffer = new MemoryStream();
+        await new LimitedReadStream(response.Content!, limit, relativePath).CopyToAsync(buffer, token).ConfigureAwait(false);
+        return (FillOutcome.Filled, buffer.ToArray());
+    }
+
+    private static string? CheckInfo(byte[] info, string version)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(info);
+            if (document.RootElement.ValueKind != JsonValueKind.Object ||
+                !document.RootElement.TryGetProperty("Version", out var named) ||
+                named.ValueKind != JsonValueKind.String)
+            {
+                return "no Version field";
+            }
+
+            return named.GetString() == version ? null : $"it names version {named.GetString()}";
+        }
+        catch (JsonException ex)
+        {
+            return $"not JSON ({ex.Message})";
+        }
+    }
+
+    private static FillOutcome ToOutcome(UpstreamResponse response) => response.Status switch
+    {
+        UpstreamStatus.NotFound => new FillOutcome(FillStatus.NotFound, response.Message),
+        _ => new FillOutcome(FillStatus.Failed, response.Message),
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Waiting for another filler of {ModulePath}@{Version}")]
+        public static partial void WaitingForOtherFiller(ILogger logger, string modulePath, string version);
+
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Fill of {ModulePath}@{Version} ended: {Status} {Message}")]
+        public static partial void FillEnded(ILogger logger, string modulePath, string version, FillStatus status, string message);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Error, Message = "Fill of {ModulePath}@{Version} crashed")]
+        public static partial void FillCrashed(ILogger logger, string modulePath, string version, Exception exception);
+    }
+}

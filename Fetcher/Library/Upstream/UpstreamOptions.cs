@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+using ModMesh.Protocol;
+
+namespace ModMesh.Fetcher.Upstream;
+
+/// <summary>Where modules come from. Bound from the "ModMesh" configuration section.</summary>
+public sealed class UpstreamOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "ModMesh";
+
+    /// <summary>
+    /// The upstream chain, written like GOPROXY: entries separated by ',' (next entry only after 404/410) or '|'
+    /// (next entry after any error); "direct" and "off" keywords. Default: https://proxy.golang.org.
+    /// </summary>
+    [Required]
+    public string Upstream { get; set; } = "https://proxy.golang.org";
+
+    /// <summary>
+    /// GOPRIVATE-style patterns of private modules: never requested from a URL (public) upstream, never looked up in
+    /// a public checksum database. Default: none.
+    /// </summary>
+    public string Private { get; set; } = "";
+
+    /// <summary>How long an upstream may take to start answering (status and headers). Default 30 s.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a body read may stall (no byte arriving) before the transfer is abandoned. Default 60 s.</summary>
+    public TimeSpan IdleReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!ProxyList.TryParse(Upstream, out _, out var error))
+        {
+            yield return new ValidationResult($"ModMesh:Upstream is not a valid GOPROXY list: {error}", [nameof(Upstream)]);
+        }
+
+        if (ResponseTimeout <= TimeSpan.Zero || IdleReadTimeout <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("ModMesh upstream timeouts must be positive.", [nameof(ResponseTimeout), nameof(IdleReadTimeout)]);
+        }
+    }
+}

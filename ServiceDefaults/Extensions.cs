@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every ModMesh service shares: OpenTelemetry, health checks, service discovery.
+/// Shaped after the Aspire service-defaults template; written for ModMesh.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Path of the liveness endpoint: only checks tagged <see cref="LiveTag"/>.</summary>
+    public const string LivenessPath = "/health/live";
+
+    /// <summary>Path of the readiness endpoint: every registered check.</summary>
+    public const string ReadinessPath = "/health/ready";
+
+    /// <summary>Tag of the health checks that say "the process is alive" (used by <see cref="LivenessPath"/>).</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>Prefix of every ModMesh <c>ActivitySource</c> and <c>Meter</c> name; all of them are collected.</summary>
+    public const string TelemetryPrefix = "ModMesh";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // No standard resilience handler here on purpose: its total request timeout would cut
+            // long streaming bodies (a cache node's upstream zip downloads). Clients that want it
+            // opt in with AddDefaultResilience().
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Opt-in: the standard resilience pipeline (retry, circuit breaker, timeouts) for a client with
+    /// small, bounded responses. Do not use it for clients that stream large bodies.
+    /// </summary>
+    public static IHttpClientBuilder AddDefaultResilience(this IHttpClientBuilder builder)
+    {
+        builder.AddStandardResilienceHandler();
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetryPrefix + ".*"))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(TelemetryPrefix + ".*")
+                .AddAspNetCoreInstrumentation(aspNetCore =>
+                    // Probes hit the health endpoints every few seconds: keep them out of the traces.
+                    aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path))
+                .AddHttpClientInstrumentation());
+
+        builder.AddOpenTelemetryExporters();
+
+        return builder;
+    }
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // The OTLP exporter reads its endpoint, protocol and headers from the standard OTEL_* variables
+        // (the Aspire AppHost sets them); with no endpoint configured nothing is exported.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/health/live</c> (checks tagged "live") and <c>/health/ready</c> (all checks), in every
+    /// environment: probes and load balancers need them in production.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(LivenessPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(LiveTag),
+        });
+        app.MapHealthChecks(ReadinessPath);
+
+        return app;
+    }
+
+    private static bool IsHealthRequest(PathString path) =>
+        path.StartsWithSegments(LivenessPath) || path.StartsWithSegments(ReadinessPath);
+}

@@ -1,0 +1,3 @@
+module example.com/m.git
+
+go 1.19
