@@ -63,6 +63,10 @@ public static class ModulePath
     }
 
     /// <summary>True when <paramref name="version"/> (canonical semver) may belong to a module whose path ends in <paramref name="pathMajor"/> ("" / "/v2" / ".v1"); +incompatible rules included.</summary>
+    /// <remarks>
+    /// module.CheckPathMajor, plus the go command's rule for "+incompatible": allowed only when there is no path
+    /// major suffix and the major version is v2 or higher (so "v2.0.0+incompatible" does not match "/v2").
+    /// </remarks>
     public static bool VersionMatchesPathMajor(string version, string pathMajor) => CheckPathMajor(version, pathMajor) is null;
 
     /// <summary>Checks path and version together (module.Check): path valid, version canonical and compatible with the path's major suffix.</summary>
@@ -112,10 +116,24 @@ public static class ModulePath
         }
 
         var major = Semver.Major(version);
+        if (Semver.Build(version) == Semver.Incompatible)
+        {
+            // Stricter than module.CheckPathMajor, like the go command's repository code: "+incompatible" only
+            // marks a v2+ version of a module whose path has no major suffix (and so no go.mod claiming it).
+            if (pathMajor.Length != 0)
+            {
+                return "+incompatible suffix not allowed: module path includes a major version suffix";
+            }
+
+            return major is "v0" or "v1"
+                ? $"+incompatible suffix not allowed: major version {major} is compatible"
+                : null;
+        }
+
         string want;
         if (pathMajor.Length == 0)
         {
-            if (major is "v0" or "v1" || Semver.Build(version) == Semver.Incompatible)
+            if (major is "v0" or "v1")
             {
                 return null;
             }

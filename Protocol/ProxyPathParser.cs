@@ -244,7 +244,7 @@ public static class ProxyPathParser
         var at = target.IndexOf('@');
         if (at < 0)
         {
-            return Bad("sumdb lookup needs $module@$version", out error);
+            return Bad("sumdb lookup needs module@version", out error);
         }
 
         if (at == 0)

@@ -200,6 +200,10 @@ public class ModulePathTests
     [InlineData("v2.0.0", ".v2", true)]
     [InlineData("v1.5.0", "", true)]
     [InlineData("v3.1.0", "/v2", false)]
+    [InlineData("v1.0.0+incompatible", "", false)]
+    [InlineData("v0.1.0+incompatible", "", false)]
+    [InlineData("v2.0.0+incompatible", ".v2", false)]
+    [InlineData("v2.0.0+meta", "", false)]
     public void VersionMatchesPathMajor_GoVector_MatchesGo(string version, string pathMajor, bool expected) =>
         Assert.Equal(expected, ModulePath.VersionMatchesPathMajor(version, pathMajor));
 
@@ -235,6 +239,8 @@ public class ModulePathTests
     [InlineData("rsc.io/quote", "v17.0.0+incompatible", true)]
     // Draft rule beyond module.Check: the version must be canonical.
     [InlineData("rsc.io/quote", "v1.2", false)]
+    [InlineData("rsc.io/quote/v17", "v17.0.0+incompatible", false)]
+    [InlineData("rsc.io/quote", "v1.0.0+incompatible", false)]
     [InlineData("rsc.io/quote", "v1.2.0+meta", false)]
     public void IsValidModuleVersion_GoCheckVector_MatchesGo(string path, string version, bool expected)
     {

@@ -40,7 +40,7 @@ public sealed class LoopbackWebServer : IAsyncDisposable, IDisposable
         var app = builder.Build();
         app.Run(handler);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new LoopbackWebServer(app, new Uri(address.TrimEnd('/') + "/"));
     }
 

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Configuration;
+
+namespace ModMesh.AppHost;
+
+/// <summary>
+/// The AppHost's own settings, section "ModMesh" of its configuration: appsettings.json, environment variables
+/// (<c>ModMesh__Upstream=...</c>) or the command line (<c>dotnet run --project AppHost -- --ModMesh:Upstream=...</c>).
+/// </summary>
+internal sealed record AppHostSettings(string Upstream, string? Private, string StoragePath, int GatewayPort)
+{
+    /// <summary>The upstream chain when none is configured, written like GOPROXY.</summary>
+    public const string DefaultUpstream = "https://proxy.golang.org";
+
+    /// <summary>The port go clients use (GOPROXY=http://127.0.0.1:8080) when none is configured.</summary>
+    public const int DefaultGatewayPort = 8080;
+
+    public static AppHostSettings Read(IDistributedApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("ModMesh");
+
+        var upstream = section["Upstream"] is { Length: > 0 } u ? u : DefaultUpstream;
+        var privatePatterns = section["Private"] is { Length: > 0 } p ? p : null;
+
+        // Default storage: <repository root>/.modmesh/storage, the repository root being the AppHost project's
+        // parent folder, so every `dotnet run --project AppHost` (from any working directory) shares one cache.
+        // A relative configured path is taken relative to the AppHost project folder.
+        var storagePath = Path.GetFullPath(
+            section["Storage:Path"] is { Length: > 0 } s ? s : Path.Combine("..", ".modmesh", "storage"),
+            builder.AppHostDirectory);
+
+        var gatewayPort = section.GetValue("GatewayPort", DefaultGatewayPort);
+        if (gatewayPort is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"ModMesh:GatewayPort must be a TCP port (1-65535), not {gatewayPort}.");
+        }
+
+        return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort);
+    }
+}

@@ -1,0 +1,415 @@
+using ModMesh.Coordination;
+
+namespace ModMesh.Coordination.Tests;
+
+/// <summary>
+/// The one behaviour every coordinator (locks, fill events, negative cache) must have (STYLE.md habit 6). A backend's
+/// test class says how to make the three and how to let time pass: fake time in-process, a real delay for Redis. TTLs
+/// and timeouts here are short (a few hundred milliseconds) with margins that hold on a real clock too.
+/// Names are unique per test, so a shared server needs no flushing between tests.
+/// </summary>
+public abstract class CoordinationConformanceTests : IAsyncLifetime
+{
+    /// <summary>The short TTL / timeout the tests use.</summary>
+    protected static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Comfortably more than <see cref="Short"/>.</summary>
+    protected static readonly TimeSpan PastShort = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Long enough never to run out during a test.</summary>
+    protected static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative)? _subject;
+
+    /// <summary>A bound on every call, so a hanging backend fails instead of stalling the run.</summary>
+    protected CancellationToken Ct { get; } = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    /// <summary>The lock provider under test.</summary>
+    protected ILockProvider Locks => Subject.Locks;
+
+    /// <summary>The fill events under test.</summary>
+    protected IFillEvents Events => Subject.Events;
+
+    /// <summary>The negative cache under test.</summary>
+    protected INegativeCache Negative => Subject.Negative;
+
+    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative) Subject =>
+        _subject ?? throw new InvalidOperationException("InitializeAsync has not run.");
+
+    /// <summary>Makes the three coordinators for one test.</summary>
+    protected abstract Task<(ILockProvider Locks, IFillEvents Events, INegativeCache Negative)> CreateAsync();
+
+    /// <summary>Lets <paramref name="by"/> pass on the coordinators' clock.</summary>
+    protected abstract Task AdvanceTimeAsync(TimeSpan by);
+
+    /// <inheritdoc />
+    public virtual async Task InitializeAsync() => _subject = await CreateAsync();
+
+    /// <inheritdoc />
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>A name no other test uses.</summary>
+    protected static string Unique(string what) => $"conformance:{what}:{Guid.NewGuid():N}";
+
+    // ---- locks ----
+
+    [Fact]
+    public async Task TryAcquireAsync_50ConcurrentCallers_ExactlyOneWins()
+    {
+        string resource = Unique("lock");
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => Locks.TryAcquireAsync(resource, Long, Ct))));
+
+        var winner = Assert.Single(leases, l => l is not null);
+        Assert.Equal(resource, winner!.Resource);
+        Assert.False(string.IsNullOrEmpty(winner.Token));
+        Assert.True(await winner.ReleaseAsync(Ct));
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_Held_ReturnsNull()
+    {
+        string resource = Unique("lock");
+        await using var first = await Locks.TryAcquireAsync(resource, Long, Ct);
+
+        Assert.NotNull(first);
+        Assert.Null(await Locks.TryAcquireAsync(resource, Long, Ct));
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_AfterRelease_SucceedsWithNewToken()
+    {
+        string resource = Unique("lock");
+        var first = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(first);
+
+        Assert.True(await first.ReleaseAsync(Ct));
+        await using var second = await Locks.TryAcquireAsync(resource, Long, Ct);
+
+        Assert.NotNull(second);
+        Assert.NotEqual(first.Token, second.Token);
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_AfterTtlRunsOut_Succeeds()
+    {
+        string resource = Unique("lock");
+        var first = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(first);
+
+        await AdvanceTimeAsync(PastShort);
+        await using var second = await Locks.TryAcquireAsync(resource, Long, Ct);
+
+        Assert.NotNull(second);
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_DifferentResources_DoNotContend()
+    {
+        await using var a = await Locks.TryAcquireAsync(Unique("lock-a"), Long, Ct);
+        await using var b = await Locks.TryAcquireAsync(Unique("lock-b"), Long, Ct);
+
+        Assert.NotNull(a);
+        Assert.NotNull(b);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_Twice_ReturnsTrueThenFalse()
+    {
+        var lease = await Locks.TryAcquireAsync(Unique("lock"), Long, Ct);
+        Assert.NotNull(lease);
+
+        Assert.True(await lease.ReleaseAsync(Ct));
+        Assert.False(await lease.ReleaseAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_OldLeaseAfterExpiryAndReacquire_ReturnsFalseAndNewOwnerKeepsLock()
+    {
+        string resource = Unique("lock");
+        var old = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(old);
+        await AdvanceTimeAsync(PastShort);
+        var current = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(current);
+
+        Assert.False(await old.ReleaseAsync(Ct));
+        await old.DisposeAsync();
+
+        Assert.Null(await Locks.TryAcquireAsync(resource, Long, Ct));
+        Assert.True(await current.ReleaseAsync(Ct));
+    }
+
+    [Fact]
+    public async Task RenewAsync_BeforeExpiry_ExtendsLock()
+    {
+        string resource = Unique("lock");
+        await using var lease = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(lease);
+        await AdvanceTimeAsync(TimeSpan.FromMilliseconds(100));
+
+        Assert.True(await lease.RenewAsync(TimeSpan.FromSeconds(2), Ct));
+        await AdvanceTimeAsync(PastShort); // past the first TTL, well inside the renewed one
+
+        Assert.Null(await Locks.TryAcquireAsync(resource, Long, Ct));
+        Assert.True(await lease.RenewAsync(TimeSpan.FromSeconds(2), Ct));
+        Assert.True(await lease.ReleaseAsync(Ct));
+    }
+
+    [Fact]
+    public async Task RenewAsync_AfterLossToAnotherOwner_ReturnsFalseAndNewOwnerKeepsLock()
+    {
+        string resource = Unique("lock");
+        var old = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(old);
+        await AdvanceTimeAsync(PastShort);
+        await using var current = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(current);
+
+        Assert.False(await old.RenewAsync(Long, Ct));
+
+        // The old lease did not extend (or take) the new owner's lock: it still runs out on the new owner's TTL.
+        Assert.Null(await Locks.TryAcquireAsync(resource, Long, Ct));
+        await AdvanceTimeAsync(PastShort);
+        await using var third = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(third);
+        Assert.False(await current.ReleaseAsync(Ct));
+    }
+
+    [Fact]
+    public async Task RenewAsync_AfterExpiry_ReturnsFalseAndDoesNotReacquire()
+    {
+        string resource = Unique("lock");
+        var lease = await Locks.TryAcquireAsync(resource, Short, Ct);
+        Assert.NotNull(lease);
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.False(await lease.RenewAsync(Long, Ct));
+
+        await using var other = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(other);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Lease_ReleasesLock()
+    {
+        string resource = Unique("lock");
+        var lease = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(lease);
+
+        await lease.DisposeAsync();
+
+        await using var again = await Locks.TryAcquireAsync(resource, Long, Ct);
+        Assert.NotNull(again);
+    }
+
+    // ---- fill events ----
+
+    public static TheoryData<FillStatus, string?> PublishedOutcomes => new()
+    {
+        { FillStatus.Filled, null },
+        { FillStatus.NotFound, "not found: example.com/m@v1.0.0: 404 Not Found" },
+        { FillStatus.Failed, "verifying module: checksum mismatch" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PublishedOutcomes))]
+    public async Task WaitAsync_OutcomePublished_ReturnsIt(FillStatus status, string? message)
+    {
+        string key = Unique("fill");
+        await using var waiter = await Events.SubscribeAsync(key, Ct);
+        var wait = waiter.WaitAsync(Long, Ct);
+
+        await Events.PublishAsync(key, new FillOutcome(status, message), Ct);
+
+        var outcome = await wait;
+        Assert.Equal(status, outcome.Status);
+        Assert.Equal(message, outcome.Message);
+    }
+
+    [Fact]
+    public async Task WaitAsync_PublishedBetweenSubscribeAndWait_ReturnsIt()
+    {
+        // The waiter's protocol: subscribe, re-check the store, then wait. A publish in between is not missed.
+        string key = Unique("fill");
+        await using var waiter = await Events.SubscribeAsync(key, Ct);
+
+        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+
+        Assert.Equal(FillStatus.Filled, (await waiter.WaitAsync(Long, Ct)).Status);
+    }
+
+    [Fact]
+    public async Task WaitAsync_PublishedTwice_ReturnsFirstOutcome()
+    {
+        string key = Unique("fill");
+        await using var waiter = await Events.SubscribeAsync(key, Ct);
+
+        await Events.PublishAsync(key, new FillOutcome(FillStatus.NotFound, "first"), Ct);
+        await Events.PublishAsync(key, new FillOutcome(FillStatus.Failed, "second"), Ct);
+
+        Assert.Equal(new FillOutcome(FillStatus.NotFound, "first"), await waiter.WaitAsync(Long, Ct));
+    }
+
+    [Fact]
+    public async Task PublishAsync_SeveralSubscribers_AllReceive()
+    {
+        string key = Unique("fill");
+        var waiters = new List<IFillWaiter>();
+        for (int i = 0; i < 5; i++)
+        {
+            waiters.Add(await Events.SubscribeAsync(key, Ct));
+        }
+
+        var waits = waiters.Select(w => w.WaitAsync(Long, Ct)).ToArray();
+        await Events.PublishAsync(key, new FillOutcome(FillStatus.NotFound, "gone"), Ct);
+
+        foreach (var outcome in await Task.WhenAll(waits))
+        {
+            Assert.Equal(new FillOutcome(FillStatus.NotFound, "gone"), outcome);
+        }
+
+        foreach (var waiter in waiters)
+        {
+            await waiter.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PublishAsync_NoSubscribers_Succeeds()
+    {
+        await Events.PublishAsync(Unique("fill"), FillOutcome.Filled, Ct);
+    }
+
+    [Fact]
+    public async Task WaitAsync_NothingPublished_ReturnsTimedOut()
+    {
+        await using var waiter = await Events.SubscribeAsync(Unique("fill"), Ct);
+        var wait = waiter.WaitAsync(Short, Ct);
+
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+    }
+
+    [Fact]
+    public async Task WaitAsync_SubscribedAfterPublish_DoesNotReceiveOldEvent()
+    {
+        string key = Unique("fill");
+        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+
+        await using var waiter = await Events.SubscribeAsync(key, Ct);
+        var wait = waiter.WaitAsync(Short, Ct);
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+    }
+
+    [Fact]
+    public async Task WaitAsync_OtherKeyPublished_DoesNotReceiveIt()
+    {
+        string key = Unique("fill");
+        await using var waiter = await Events.SubscribeAsync(key, Ct);
+        var wait = waiter.WaitAsync(Short, Ct);
+
+        await Events.PublishAsync(key + "-other", FillOutcome.Filled, Ct);
+        await Events.PublishAsync(key[..^1], FillOutcome.Filled, Ct);
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+    }
+
+    [Fact]
+    public async Task WaitAsync_CallerCancels_ThrowsOperationCanceled()
+    {
+        await using var waiter = await Events.SubscribeAsync(Unique("fill"), Ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var wait = waiter.WaitAsync(Long, cts.Token);
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+    }
+
+    [Fact]
+    public async Task WaitAsync_AlreadyCancelled_ThrowsOperationCanceled()
+    {
+        await using var waiter = await Events.SubscribeAsync(Unique("fill"), Ct);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(Long, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Waiter_UnsubscribesWithoutAffectingOthers()
+    {
+        string key = Unique("fill");
+        var gone = await Events.SubscribeAsync(key, Ct);
+        await using var stays = await Events.SubscribeAsync(key, Ct);
+
+        await gone.DisposeAsync();
+        await gone.DisposeAsync(); // idempotent
+        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+
+        Assert.Equal(FillStatus.Filled, (await stays.WaitAsync(Long, Ct)).Status);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => gone.WaitAsync(Long, Ct));
+    }
+
+    // ---- negative cache ----
+
+    [Fact]
+    public async Task GetAsync_AfterSet_ReturnsMessage()
+    {
+        string key = Unique("neg");
+
+        await Negative.SetAsync(key, "not found: 404", Long, Ct);
+
+        Assert.Equal("not found: 404", await Negative.GetAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task GetAsync_Missing_ReturnsNull()
+    {
+        Assert.Null(await Negative.GetAsync(Unique("neg"), Ct));
+    }
+
+    [Fact]
+    public async Task GetAsync_BeforeTtl_ReturnsMessageAndAfterTtl_ReturnsNull()
+    {
+        string key = Unique("neg");
+        await Negative.SetAsync(key, "gone", Short, Ct);
+
+        await AdvanceTimeAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("gone", await Negative.GetAsync(key, Ct));
+
+        await AdvanceTimeAsync(PastShort);
+        Assert.Null(await Negative.GetAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task SetAsync_Again_OverwritesMessageAndTtl()
+    {
+        string key = Unique("neg");
+        await Negative.SetAsync(key, "first", Short, Ct);
+        await AdvanceTimeAsync(TimeSpan.FromMilliseconds(100));
+
+        await Negative.SetAsync(key, "second", TimeSpan.FromSeconds(2), Ct);
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Equal("second", await Negative.GetAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_Entry_GetReturnsNull()
+    {
+        string key = Unique("neg");
+        string other = Unique("neg");
+        await Negative.SetAsync(key, "gone", Long, Ct);
+        await Negative.SetAsync(other, "also gone", Long, Ct);
+
+        await Negative.RemoveAsync(key, Ct);
+        await Negative.RemoveAsync(Unique("neg"), Ct); // missing: no error
+
+        Assert.Null(await Negative.GetAsync(key, Ct));
+        Assert.Equal("also gone", await Negative.GetAsync(other, Ct));
+    }
+}
