@@ -35,6 +35,12 @@ public sealed class FillOptions : IValidatableObject
     [Range(1, long.MaxValue)]
     public long MaxInfoBytes { get; set; } = 64L << 10;
 
+    /// <summary>
+    /// Local folder where a zip is spooled and checked before it is written to the store. Default: "modmesh-spool"
+    /// under the system temp folder.
+    /// </summary>
+    public string SpoolPath { get; set; } = "";
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

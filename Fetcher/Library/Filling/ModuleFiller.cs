@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Upstream;
+using ModMesh.Protocol;
 using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher.Filling;
@@ -27,6 +28,9 @@ internal sealed partial class ModuleFiller(
 {
     private readonly ConcurrentDictionary<ModuleVersionKey, Lazy<Task<FillOutcome>>> _inflight = new();
     private readonly FillOptions _options = options.Value;
+    private readonly string _spoolFolder = string.IsNullOrEmpty(options.Value.SpoolPath)
+        ? Path.Combine(Path.GetTempPath(), "modmesh-spool")
+        : options.Value.SpoolPath;
 
     public async Task<FillOutcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
     {
@@ -224,13 +228,29 @@ internal sealed partial class ModuleFiller(
                 return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip of {zip.ContentLength} bytes is over the limit of {_options.MaxZipBytes}");
             }
 
+            // Spool to a private temp file first: the zip is checked whole before any of it reaches the store,
+            // and the store gets a seekable source of known length. Never more than a small buffer in memory.
+            Directory.CreateDirectory(_spoolFolder);
+            await using var spool = new FileStream(
+                Path.Combine(_spoolFolder, $"{Guid.NewGuid():N}.zip"),
+                FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+                FileOptions.Asynchronous | FileOptions.DeleteOnClose | FileOptions.SequentialScan);
             var limited = new LimitedReadStream(zip.Content!, _options.MaxZipBytes, "the module zip");
-            var written = await store.WritePartAsync(request.Key, ModuleFile.Zip, limited, token).ConfigureAwait(false);
-            if (zip.ContentLength is long announced && announced != written.Length)
+            await limited.CopyToAsync(spool, 81920, token).ConfigureAwait(false);
+            if (zip.ContentLength is long announced && announced != spool.Length)
             {
-                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip truncated ({written.Length} of {announced} bytes)");
+                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip truncated ({spool.Length} of {announced} bytes)");
             }
 
+            spool.Position = 0;
+            var problem = ModuleZip.Check(spool, request.ModulePath, request.Version);
+            if (problem is not null)
+            {
+                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {problem}");
+            }
+
+            spool.Position = 0;
+            var written = await store.WritePartAsync(request.Key, ModuleFile.Zip, spool, token).ConfigureAwait(false);
             FetcherTelemetry.FilledBytes.Add(written.Length);
         }
 

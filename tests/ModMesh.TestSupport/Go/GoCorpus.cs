@@ -189,6 +189,7 @@ public sealed class GoCorpus
                 Timeout = TimeSpan.FromMinutes(5),
             },
             Path.Combine(root, "build"));
+        sandbox.DeleteOnDispose = false; // its module cache download folder is the corpus' GOPROXY tree.
         var all = specs.SelectMany(s => s.Tags.Select(t => $"{s.ModulePath}@{s.GoVersion(t)}")).ToList();
         var result = await sandbox.GoAsync(["mod", "download", "-json", .. all], timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken).ConfigureAwait(false);
         var downloads = GoModDownload.ParseAll(result.StandardOutput);
@@ -200,7 +201,7 @@ public sealed class GoCorpus
                 $"{failed.Count} errors: {string.Join("; ", failed.Select(f => $"{f.Path}@{f.Version}: {f.Error}"))}).{Environment.NewLine}{result}");
         }
 
-        // GoSandbox.Dispose would delete the tree: keep the folder, drop only the VCS clones and the build cache.
+        // Drop the VCS clones and the build cache; keep the download folder.
         TempDirectory.Delete(Path.Combine(sandbox.GoModCache, "cache", "vcs"));
         TempDirectory.Delete(sandbox.GoCache);
 

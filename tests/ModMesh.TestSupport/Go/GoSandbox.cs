@@ -160,7 +160,16 @@ public sealed class GoSandbox : IDisposable
         return dir;
     }
 
-    public void Dispose() => TempDirectory.Delete(Root);
+    /// <summary>Whether <see cref="Dispose"/> deletes <see cref="Root"/> (default true).</summary>
+    public bool DeleteOnDispose { get; set; } = true;
+
+    public void Dispose()
+    {
+        if (DeleteOnDispose)
+        {
+            TempDirectory.Delete(Root);
+        }
+    }
 
     private static string BuildGitConfig(IReadOnlyDictionary<string, string> insteadOf)
     {
