@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModMesh.CacheNode.Queries;
+using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Protocol;
@@ -40,6 +41,7 @@ public static partial class GoProxyApi
         ModuleStore store,
         IModuleFiller filler,
         ModuleQueries queries,
+        ChecksumDatabaseProxy sumdb,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -61,7 +63,7 @@ public static partial class GoProxyApi
                 ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, Json, store, filler, cancellationToken),
                 ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, TextPlain, store, filler, cancellationToken),
                 ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, Zip, store, filler, cancellationToken),
-                _ => Text(StatusCodes.Status404NotFound, "not found: this proxy does not serve a checksum database; ask it directly"),
+                _ => FromSumdb(context, await sumdb.GetAsync(request, cancellationToken)),
             };
             return Count(request.Kind.ToString(), result);
         }
@@ -148,6 +150,17 @@ public static partial class GoProxyApi
             default:
                 return Text(StatusCodes.Status502BadGateway, $"upstream failed: {answer.Message}");
         }
+    }
+
+    private static IResult FromSumdb(HttpContext context, ChecksumDatabaseProxy.Answer answer)
+    {
+        if (answer.StatusCode != StatusCodes.Status200OK)
+        {
+            return Text(answer.StatusCode, answer.StatusCode == StatusCodes.Status404NotFound ? $"not found: {answer.Message}" : $"upstream failed: {answer.Message}");
+        }
+
+        context.Response.Headers.CacheControl = answer.Immutable ? Immutable : "no-cache";
+        return Results.Bytes(answer.Body!, answer.ContentType);
     }
 
     private static string RawPath(HttpContext context)

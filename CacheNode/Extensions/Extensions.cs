@@ -1,4 +1,5 @@
 using ModMesh.CacheNode.Queries;
+using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination.InProcess;
 using ModMesh.Fetcher;
 using ModMesh.Storage;
@@ -23,6 +24,7 @@ internal static class Extensions
                 "ModMesh:Cache durations must not be negative (RefreshTimeout positive).")
             .ValidateOnStart();
         builder.Services.AddSingleton<ModuleQueries>();
+        builder.Services.AddSingleton<ChecksumDatabaseProxy>();
         return builder;
     }
 }

@@ -22,6 +22,12 @@ public sealed class UpstreamOptions : IValidatableObject
     /// </summary>
     public string Private { get; set; } = "";
 
+    /// <summary>
+    /// GONOSUMDB-style patterns: modules whose checksums are never looked up in a public checksum database
+    /// (private modules are never looked up either). Default: none.
+    /// </summary>
+    public string NoSumdb { get; set; } = "";
+
     /// <summary>How long an upstream may take to start answering (status and headers). Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -31,6 +31,9 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
         BaseAddress = baseAddress;
     }
 
+    /// <summary>The proxy every service process gets by default: a closed loopback port (see <see cref="StartAsync"/>).</summary>
+    public const string OutboundGuardProxy = "http://127.0.0.1:9";
+
     public string Name { get; }
 
     public int Pid => _process.Id;
@@ -104,6 +107,11 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
+        // Outbound guard: anything the service would send off the machine goes to a closed loopback port instead
+        // (loopback destinations bypass it). A test that sets its own proxy variables overrides this.
+        psi.Environment["HTTP_PROXY"] = OutboundGuardProxy;
+        psi.Environment["HTTPS_PROXY"] = OutboundGuardProxy;
+        psi.Environment["NO_PROXY"] = "127.0.0.1,localhost,::1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
