@@ -54,7 +54,8 @@ public sealed class CorpusFixtureTests(ITestOutputHelper output)
     [Fact]
     public async Task StaticGoProxyServer_SyntheticZip_GoDownloadsAndVerifiesIt()
     {
-        await using var upstream = await StaticGoProxyServer.StartAsync(Directory.CreateDirectory(TempDirectory.CreateUnique("emptytree")).FullName);
+        var emptyTree = TempDirectory.CreateUnique("emptytree");
+        await using var upstream = await StaticGoProxyServer.StartAsync(emptyTree);
         upstream.AddSyntheticModule("example.com/big/module", "v1.0.0", 3 * 1024 * 1024 + 17);
         using var go = GoSandbox.Create(new GoSandboxOptions { GoProxy = upstream.Url });
 
@@ -65,5 +66,34 @@ public sealed class CorpusFixtureTests(ITestOutputHelper output)
         Assert.Null(download.Error);
         Assert.Equal(upstream.SyntheticZipLength("example.com/big/module", "v1.0.0"), new FileInfo(download.Zip!).Length);
         Assert.Equal(3 * 1024 * 1024 + 17, new FileInfo(Path.Combine(download.Dir!, "payload.bin")).Length);
+        TempDirectory.Delete(emptyTree);
+    }
+
+    [Fact]
+    public async Task StaticGoProxyServer_FailNextAndHang_InjectFaults()
+    {
+        var corpus = await GoCorpus.GetAsync();
+        await using var upstream = await StaticGoProxyServer.StartAsync(corpus.ProxyTree);
+        using var http = new HttpClient { BaseAddress = upstream.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var path = $"{StaticGoProxyServer.EscapePath(corpus.UppercaseModule.Path)}/@v/v1.2.0.mod";
+
+        upstream.FailNext(2, 502);
+        using var first = await http.GetAsync(path);
+        using var second = await http.GetAsync(path);
+        using var third = await http.GetAsync(path);
+        upstream.Hang();
+        var hanging = http.GetAsync(path);
+        await Task.Delay(300);
+        var hungWhileHeld = !hanging.IsCompleted;
+        upstream.ReleaseHang();
+        using var released = await hanging;
+
+        Assert.Equal(System.Net.HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadGateway, second.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, third.StatusCode);
+        Assert.StartsWith("module github.com/BurntSushi/toml", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(hungWhileHeld);
+        Assert.Equal(System.Net.HttpStatusCode.OK, released.StatusCode);
+        Assert.Equal(4, upstream.Count(corpus.UppercaseModule.Path, "v1.2.0", "mod"));
     }
 }

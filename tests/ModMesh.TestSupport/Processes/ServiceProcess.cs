@@ -208,12 +208,47 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the process the way an orchestrator does: SIGTERM, then SIGKILL (whole tree) if it has not exited
+    /// within <paramref name="grace"/>. Returns true when it exited on its own.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
     {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        if (!OperatingSystem.IsWindows() && SysKill(_process.Id, SigTerm) == 0)
+        {
+            using var cts = new CancellationTokenSource(grace);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                // Fall through to the hard kill.
+            }
+        }
+
         Kill();
-        _process.Dispose();
-        return ValueTask.CompletedTask;
+        return false;
     }
+
+    /// <summary>Stops the process (SIGTERM, SIGKILL after 5 s) and releases it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        Kill(); // children, if any survived
+        _process.Dispose();
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
