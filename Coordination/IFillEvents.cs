@@ -36,6 +36,9 @@ public enum FillStatus
     /// <summary>The fill failed (upstream error, verification failure); the message says why.</summary>
     Failed,
 
+    /// <summary>The upstream did not answer in time; nothing was committed.</summary>
+    UpstreamTimeout,
+
     /// <summary>Nothing was heard in time (only produced by <see cref="IFillWaiter.WaitAsync"/>).</summary>
     TimedOut,
 }

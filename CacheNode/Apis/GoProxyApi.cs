@@ -107,6 +107,8 @@ public static partial class GoProxyApi
                 case FillStatus.TimedOut:
                     context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Text(StatusCodes.Status503ServiceUnavailable, outcome.Message ?? "still being fetched; retry shortly");
+                case FillStatus.UpstreamTimeout:
+                    return Text(StatusCodes.Status504GatewayTimeout, $"upstream timed out: {outcome.Message}");
                 default:
                     return Text(StatusCodes.Status502BadGateway, $"upstream failed: {outcome.Message}");
             }

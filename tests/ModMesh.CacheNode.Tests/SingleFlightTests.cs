@@ -59,6 +59,28 @@ public sealed class SingleFlightTests(ITestOutputHelper output) : IAsyncLifetime
 
     private sealed record Download(HttpStatusCode StatusCode, byte[] Hash, long Length);
 
+    [Theory]
+    [InlineData("@v/list")]
+    [InlineData("@latest")]
+    [InlineData("@v/master.info")]
+    public async Task Query_ConcurrentFirstRequests_OneUpstreamRequestAndSameAnswer(string query)
+    {
+        const string path = "example.com/single/query";
+        _upstream.AddModule(path, "v1.0.0", "v1.1.0").AddQuery("master", "v1.1.0");
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, query), UpstreamFault.Delayed(TimeSpan.FromMilliseconds(300)));
+        await using var node = await TestNode.StartAsync(_upstream);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await node.Client.GetAsync($"{path}/{query}");
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+        }));
+
+        Assert.Single(answers.Distinct());
+        Assert.StartsWith("200 ", answers[0], StringComparison.Ordinal);
+        Assert.Equal(1, _upstream.RequestCount(path, query));
+    }
+
     [Fact]
     public async Task Zip_ConcurrentRequestsWhileUpstreamFails_AllGet502AndOneUpstreamFetch()
     {

@@ -97,6 +97,54 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Zip_OverMaxZipBytesWithoutContentLength_Returns502AndCommitsNothing()
+    {
+        const string path = "example.com/fail/huge-unsized";
+        _upstream.AddLargeZip(path, "v1.0.0", 512 * 1024);
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.0.0.zip"), UpstreamFault.Unsized);
+        await using var node = await TestNode.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:MaxZipBytes"] = "65536" });
+
+        using var response = await node.Client.GetAsync($"{path}/@v/v1.0.0.zip");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.False(File.Exists(node.FileOf(path, "v1.0.0.info")), "no commit marker");
+        Assert.False(File.Exists(node.FileOf(path, "v1.0.0.zip")), "no zip left behind");
+        Assert.Empty(Directory.Exists(Path.Combine(node.StoragePath, ".tmp")) ? Directory.GetFiles(Path.Combine(node.StoragePath, ".tmp")) : []);
+    }
+
+    [Fact]
+    public async Task Zip_UnsizedUpstreamUnderLimit_ServedWhole()
+    {
+        const string path = "example.com/fail/unsized";
+        var version = _upstream.AddLargeZip(path, "v1.0.0", 300 * 1024);
+        _upstream.InjectFault(null, UpstreamFault.Unsized);
+        await using var node = await TestNode.StartAsync(_upstream);
+
+        using var response = await node.Client.GetAsync($"{path}/@v/v1.0.0.zip", HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(await version.ZipSha256Async(), (await Hashing.Sha256Async(response)).Hash);
+    }
+
+    [Fact]
+    public async Task Zip_ClientHangsUpDuringFill_FillCompletesAndIsNotFetchedAgain()
+    {
+        const string path = "example.com/fail/hangup";
+        var module = _upstream.AddModule(path, "v1.0.0");
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.0.0.zip"), UpstreamFault.Delayed(TimeSpan.FromMilliseconds(600)));
+        await using var node = await TestNode.StartAsync(_upstream);
+
+        using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(150)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => node.Client.GetAsync($"{path}/@v/v1.0.0.zip", impatient.Token));
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => File.Exists(node.FileOf(path, "v1.0.0.info")), TimeSpan.FromSeconds(10)), "the fill outlived the client that started it");
+        Assert.Equal(module.Version("v1.0.0").SmallZip, await node.Client.GetByteArrayAsync($"{path}/@v/v1.0.0.zip"));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.0.0.zip"));
+    }
+
+    [Fact]
     public async Task Zip_UpstreamDropsConnectionMidBody_Returns502ThenRetrySucceedsAfterRecovery()
     {
         const string path = "example.com/fail/drop";

@@ -304,6 +304,7 @@ internal sealed partial class ModuleFiller(
     private static FillOutcome ToOutcome(UpstreamResponse response) => response.Status switch
     {
         UpstreamStatus.NotFound => new FillOutcome(FillStatus.NotFound, response.Message),
+        UpstreamStatus.Timeout => new FillOutcome(FillStatus.UpstreamTimeout, response.Message),
         _ => new FillOutcome(FillStatus.Failed, response.Message),
     };
 

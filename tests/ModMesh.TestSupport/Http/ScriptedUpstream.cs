@@ -34,6 +34,9 @@ public sealed record UpstreamFault
     /// <summary>Send the real headers (with the full Content-Length) and this many body bytes, then drop the connection.</summary>
     public long? DropAfterBytes { get; init; }
 
+    /// <summary>Send the real body without a Content-Length (chunked), as an upstream that does not announce sizes.</summary>
+    public bool OmitContentLength { get; init; }
+
     /// <summary>Answer with <paramref name="statusCode"/>.</summary>
     public static UpstreamFault Status(int statusCode) => new() { StatusCode = statusCode };
 
@@ -45,6 +48,9 @@ public sealed record UpstreamFault
 
     /// <summary>Cut the body after <paramref name="bytes"/> bytes.</summary>
     public static UpstreamFault DropAfter(long bytes) => new() { DropAfterBytes = bytes };
+
+    /// <summary>Answer normally but chunked, with no Content-Length.</summary>
+    public static UpstreamFault Unsized { get; } = new() { OmitContentLength = true };
 }
 
 /// <summary>
@@ -255,7 +261,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
             var (contentType, length, write) = body.Value;
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = contentType;
-            context.Response.ContentLength = length;
+            context.Response.ContentLength = fault?.OmitContentLength == true ? null : length;
             if (HttpMethods.IsHead(context.Request.Method))
             {
                 return;
