@@ -6,7 +6,16 @@ namespace ModMesh.AppHost;
 /// The AppHost's own settings, section "ModMesh" of its configuration: appsettings.json, environment variables
 /// (<c>ModMesh__Upstream=...</c>) or the command line (<c>dotnet run --project AppHost -- --ModMesh:Upstream=...</c>).
 /// </summary>
-internal sealed record AppHostSettings(string Upstream, string? Private, string StoragePath, int GatewayPort)
+internal sealed record AppHostSettings(
+    string Upstream,
+    string? Private,
+    string StoragePath,
+    int GatewayPort,
+    bool Distributed,
+    int CacheNodes,
+    int Fetchers,
+    int RedisPort,
+    int S3Port)
 {
     /// <summary>The upstream chain when none is configured, written like GOPROXY.</summary>
     public const string DefaultUpstream = "https://proxy.golang.org";
@@ -34,6 +43,23 @@ internal sealed record AppHostSettings(string Upstream, string? Private, string 
             throw new InvalidOperationException($"ModMesh:GatewayPort must be a TCP port (1-65535), not {gatewayPort}.");
         }
 
-        return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort);
+        // "embedded" (default): one node, folder store, in-process fills. "distributed": redis-server and an S3
+        // server as executables, N cache nodes and M fetchers.
+        var topology = section["Topology"] is { Length: > 0 } t ? t.Trim().ToLowerInvariant() : "embedded";
+        if (topology is not ("embedded" or "distributed"))
+        {
+            throw new InvalidOperationException($"ModMesh:Topology must be \"embedded\" or \"distributed\", not \"{topology}\".");
+        }
+
+        var nodes = section.GetValue("CacheNodes", 3);
+        var fetchers = section.GetValue("Fetchers", 2);
+        var redisPort = section.GetValue("RedisPort", 6380);
+        var s3Port = section.GetValue("S3Port", 4569);
+        if (nodes is < 1 or > 16 || fetchers is < 1 or > 16)
+        {
+            throw new InvalidOperationException("ModMesh:CacheNodes and ModMesh:Fetchers must be between 1 and 16.");
+        }
+
+        return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort, topology == "distributed", nodes, fetchers, redisPort, s3Port);
     }
 }

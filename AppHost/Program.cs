@@ -1,23 +1,51 @@
 using ModMesh.AppHost;
 
-// The ModMesh topology on one machine: go client → gateway (YARP) → cache node → upstream GOPROXY chain.
-// Configuration reaches the services only through conventions: ModMesh__* and Gateway__* variables,
-// services__cachenode__http__0 (service discovery) and OTEL_* (the dashboard).
+// The ModMesh topology on one machine. Configuration reaches the services only through conventions:
+// ModMesh__* and Gateway__* variables, ConnectionStrings__redis/blobs, services__* (service discovery) and OTEL_*.
+//
+//   embedded (default):  go client → gateway → cache node (folder store, in-process fills) → upstream
+//   distributed:         go client → gateway → cache nodes ×N (S3 + local tier) ⇄ Redis ⇄ fetchers ×M → upstream
 var builder = DistributedApplication.CreateBuilder(args);
 var settings = AppHostSettings.Read(builder);
 
-var node = builder.AddProject<Projects.ModMesh_CacheNode>("cachenode")
-    .WithEnvironment("ModMesh__Upstream", settings.Upstream)
-    .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
-    .WithEnvironment("ModMesh__Storage__Path", settings.StoragePath)
-    .WithHttpHealthCheck("/health/ready");
-
-builder.AddProject<Projects.ModMesh_Gateway>("gateway")
-    .WithReference(node)
-    .WaitFor(node)
-    .WithEnvironment("Gateway__Nodes__0", "http://cachenode")
+var gateway = builder.AddProject<Projects.ModMesh_Gateway>("gateway")
     .WithFixedHttpPort(settings.GatewayPort)
     .WithHttpHealthCheck("/health/ready")
     .LogGoProxyWhenReady();
+
+if (settings.Distributed)
+{
+    var redis = builder.AddRedisServer("redis", settings.RedisPort);
+    var blobs = builder.AddS3rver("blobs", settings.S3Port, settings.StoragePath);
+
+    for (var i = 1; i <= settings.Fetchers; i++)
+    {
+        builder.AddProject<Projects.ModMesh_Fetcher_Worker>($"fetcher-{i}")
+            .WithClusterStorage(redis, blobs)
+            .WithEnvironment("ModMesh__Upstream", settings.Upstream)
+            .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+            .WithHttpHealthCheck("/health/ready");
+    }
+
+    for (var i = 1; i <= settings.CacheNodes; i++)
+    {
+        var node = builder.AddProject<Projects.ModMesh_CacheNode>($"cachenode-{i}")
+            .WithClusterStorage(redis, blobs)
+            .WithEnvironment("ModMesh__Upstream", settings.Upstream)
+            .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+            .WithHttpHealthCheck("/health/ready");
+        var nodeUrl = $"http://cachenode-{i}";
+        gateway.WithReference(node).WaitFor(node).WithEnvironment($"Gateway__Nodes__{i - 1}", nodeUrl);
+    }
+}
+else
+{
+    var node = builder.AddProject<Projects.ModMesh_CacheNode>("cachenode")
+        .WithEnvironment("ModMesh__Upstream", settings.Upstream)
+        .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+        .WithEnvironment("ModMesh__Storage__Path", settings.StoragePath)
+        .WithHttpHealthCheck("/health/ready");
+    gateway.WithReference(node).WaitFor(node).WithEnvironment("Gateway__Nodes__0", "http://cachenode");
+}
 
 builder.Build().Run();

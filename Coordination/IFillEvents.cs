@@ -39,6 +39,9 @@ public enum FillStatus
     /// <summary>The upstream did not answer in time; nothing was committed.</summary>
     UpstreamTimeout,
 
+    /// <summary>The blob store could not be read or written; nothing was committed. Retryable.</summary>
+    StorageUnavailable,
+
     /// <summary>Nothing was heard in time (only produced by <see cref="IFillWaiter.WaitAsync"/>).</summary>
     TimedOut,
 }

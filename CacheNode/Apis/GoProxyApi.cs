@@ -104,7 +104,7 @@ public static partial class GoProxyApi
                     break;
                 case FillStatus.NotFound:
                     return Text(StatusCodes.Status404NotFound, $"not found: {outcome.Message}");
-                case FillStatus.TimedOut:
+                case FillStatus.TimedOut or FillStatus.StorageUnavailable:
                     context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Text(StatusCodes.Status503ServiceUnavailable, outcome.Message ?? "still being fetched; retry shortly");
                 case FillStatus.UpstreamTimeout:

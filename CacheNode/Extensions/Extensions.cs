@@ -1,6 +1,6 @@
 using ModMesh.CacheNode.Queries;
 using ModMesh.CacheNode.Sumdb;
-using ModMesh.Coordination.InProcess;
+using ModMesh.Coordination;
 using ModMesh.Fetcher;
 using ModMesh.Storage;
 
@@ -10,13 +10,14 @@ internal static class Extensions
 {
     /// <summary>
     /// The node's services. Embedded default: folder blob store, in-process coordination, and the fill logic
-    /// hosted in this process.
+    /// hosted in this process. Distributed (ConnectionStrings:blobs and :redis): S3 behind the node-local tier,
+    /// Redis coordination, misses queued for the fetchers.
     /// </summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddModMeshStorage();
-        builder.Services.AddInProcessCoordination();
-        builder.AddFetcher();
+        builder.AddModMeshCoordination();
+        builder.AddFetcher(hostedInCacheNode: true);
 
         builder.Services.AddOptions<QueryCacheOptions>()
             .Bind(builder.Configuration.GetSection(QueryCacheOptions.SectionName))

@@ -8,10 +8,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class InProcessCoordinationExtensions
 {
     /// <summary>
-    /// Registers <see cref="InProcessLockProvider"/>, <see cref="InProcessFillEvents"/> and
-    /// <see cref="InProcessNegativeCache"/> as singletons for <see cref="ILockProvider"/>, <see cref="IFillEvents"/>
-    /// and <see cref="INegativeCache"/>, each only when nothing else is registered for it (so a distributed
-    /// coordinator registered first wins), and <see cref="TimeProvider.System"/> unless a clock is registered.
+    /// Registers <see cref="InProcessLockProvider"/>, <see cref="InProcessFillEvents"/>,
+    /// <see cref="InProcessNegativeCache"/> and <see cref="InProcessFillQueue"/> as singletons for
+    /// <see cref="ILockProvider"/>, <see cref="IFillEvents"/>, <see cref="INegativeCache"/> and <see cref="IFillQueue"/>,
+    /// each only when nothing else is registered for it (so a distributed coordinator registered first wins), and <see cref="TimeProvider.System"/> unless a clock is registered.
     /// </summary>
     public static IServiceCollection AddInProcessCoordination(this IServiceCollection services)
     {
@@ -20,6 +20,7 @@ public static class InProcessCoordinationExtensions
         services.TryAddSingleton<ILockProvider>(sp => new InProcessLockProvider(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IFillEvents>(sp => new InProcessFillEvents(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<INegativeCache>(sp => new InProcessNegativeCache(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IFillQueue>(sp => new InProcessFillQueue(sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

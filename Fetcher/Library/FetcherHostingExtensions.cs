@@ -1,8 +1,11 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Storage.Modules;
 
@@ -15,7 +18,12 @@ public static class FetcherHostingExtensions
     /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private"), the fill options ("ModMesh:Fill") and
     /// <see cref="IModuleFiller"/>. Needs an <see cref="Storage.IBlobStore"/> and the coordination services registered.
     /// </summary>
-    public static IHostApplicationBuilder AddFetcher(this IHostApplicationBuilder builder)
+    /// <param name="builder">The host.</param>
+    /// <param name="hostedInCacheNode">
+    /// True in a cache node: then "ModMesh:Fill:Mode" decides whether a miss is filled here ("Local", the default
+    /// without Redis) or queued for the fetchers ("Queue", the default with Redis). False in a fetcher: it fills.
+    /// </param>
+    public static IHostApplicationBuilder AddFetcher(this IHostApplicationBuilder builder, bool hostedInCacheNode = false)
     {
         builder.Services.AddOptions<UpstreamOptions>()
             .Bind(builder.Configuration.GetSection(UpstreamOptions.SectionName))
@@ -45,7 +53,39 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ModuleStore>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
-        builder.Services.TryAddSingleton<IModuleFiller, ModuleFiller>();
+        builder.Services.TryAddSingleton<ModuleFiller>();
+        var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];
+        var queued = hostedInCacheNode && (string.IsNullOrWhiteSpace(mode)
+            ? builder.Configuration.HasSharedCoordinator()
+            : mode.Trim().ToLowerInvariant() switch
+            {
+                "queue" => true,
+                "local" => false,
+                _ => throw new InvalidOperationException($"ModMesh:Fill:Mode must be \"Local\" or \"Queue\", not \"{mode}\"."),
+            });
+        if (queued)
+        {
+            builder.Services.TryAddSingleton<IModuleFiller, QueuedModuleFiller>();
+        }
+        else
+        {
+            builder.Services.TryAddSingleton<IModuleFiller>(sp => sp.GetRequiredService<ModuleFiller>());
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs the fill-job consumer ("ModMesh:Fetcher" settings) in this process: the fetcher service's main loop.
+    /// </summary>
+    public static IHostApplicationBuilder AddFillJobConsumer(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<FillJobConsumerOptions>()
+            .Bind(builder.Configuration.GetSection(FillJobConsumerOptions.SectionName))
+            .Validate(o => o.Concurrency is > 0 and <= 256 && o.ReclaimAfter > TimeSpan.Zero && o.PollWait > TimeSpan.Zero,
+                "ModMesh:Fetcher: Concurrency must be 1-256, ReclaimAfter and PollWait positive.")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<FillJobConsumer>();
         return builder;
     }
 }

@@ -36,7 +36,7 @@ internal static class FillApi
                 FillStatus.Filled => Results.Text($"filled {path}@{version}\n", "text/plain; charset=utf-8"),
                 FillStatus.NotFound => Results.Text($"not found: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound),
                 FillStatus.UpstreamTimeout => Results.Text($"upstream timed out: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status504GatewayTimeout),
-                FillStatus.TimedOut => Results.Text($"{outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable),
+                FillStatus.TimedOut or FillStatus.StorageUnavailable => Results.Text($"{outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable),
                 _ => Results.Text($"upstream failed: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status502BadGateway),
             };
         });

@@ -1,4 +1,4 @@
-using ModMesh.Coordination.InProcess;
+using ModMesh.Coordination;
 using ModMesh.Fetcher;
 using ModMesh.Fetcher.Worker;
 using ModMesh.Storage;
@@ -7,8 +7,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddModMeshStorage();
-builder.Services.AddInProcessCoordination();
+builder.AddModMeshCoordination();
 builder.AddFetcher();
+builder.AddFillJobConsumer();
 
 var app = builder.Build();
 

@@ -3,8 +3,8 @@ using ModMesh.Coordination;
 namespace ModMesh.Coordination.Tests;
 
 /// <summary>
-/// The one behaviour every coordinator (locks, fill events, negative cache) must have (STYLE.md habit 6). A backend's
-/// test class says how to make the three and how to let time pass: fake time in-process, a real delay for Redis. TTLs
+/// The one behaviour every coordinator (locks, fill events, negative cache, fill queue) must have (STYLE.md habit 6). A
+/// backend's test class says how to make the four and how to let time pass: fake time in-process, a real delay for Redis. TTLs
 /// and timeouts here are short (a few hundred milliseconds) with margins that hold on a real clock too.
 /// Names are unique per test, so a shared server needs no flushing between tests.
 /// </summary>
@@ -19,7 +19,7 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
     /// <summary>Long enough never to run out during a test.</summary>
     protected static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative)? _subject;
+    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative, IFillQueue Queue)? _subject;
 
     /// <summary>A bound on every call, so a hanging backend fails instead of stalling the run.</summary>
     protected CancellationToken Ct { get; } = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
@@ -33,11 +33,14 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
     /// <summary>The negative cache under test.</summary>
     protected INegativeCache Negative => Subject.Negative;
 
-    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative) Subject =>
+    /// <summary>The fill queue under test: empty at the start of each test.</summary>
+    protected IFillQueue Queue => Subject.Queue;
+
+    private (ILockProvider Locks, IFillEvents Events, INegativeCache Negative, IFillQueue Queue) Subject =>
         _subject ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
-    /// <summary>Makes the three coordinators for one test.</summary>
-    protected abstract Task<(ILockProvider Locks, IFillEvents Events, INegativeCache Negative)> CreateAsync();
+    /// <summary>Makes the four coordinators for one test (the queue empty and used by this test alone).</summary>
+    protected abstract Task<(ILockProvider Locks, IFillEvents Events, INegativeCache Negative, IFillQueue Queue)> CreateAsync();
 
     /// <summary>Lets <paramref name="by"/> pass on the coordinators' clock.</summary>
     protected abstract Task AdvanceTimeAsync(TimeSpan by);
@@ -411,5 +414,172 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
 
         Assert.Null(await Negative.GetAsync(key, Ct));
         Assert.Equal("also gone", await Negative.GetAsync(other, Ct));
+    }
+
+    // ---- fill queue ----
+
+    /// <summary>A job for <c>example.com/m@{version}</c>.</summary>
+    protected static FillJob Job(string version, string? traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") =>
+        new("example.com/M", version, "example.com/!m", version, traceParent, new DateTimeOffset(2024, 5, 6, 7, 8, 9, 123, TimeSpan.Zero).AddTicks(4567));
+
+    [Fact]
+    public async Task ReadAsync_Enqueued_DeliversJobOnceUntilAcknowledged()
+    {
+        var job = Job("v1.0.0");
+        await Queue.EnqueueAsync(job, Ct);
+
+        var delivery = Assert.Single(await Queue.ReadAsync("a", 10, TimeSpan.Zero, Long, Ct));
+
+        Assert.Equal(job, delivery.Job);
+        Assert.Equal(1, delivery.DeliveryCount);
+        Assert.False(string.IsNullOrEmpty(delivery.Id));
+        Assert.Empty(await Queue.ReadAsync("b", 10, TimeSpan.Zero, Long, Ct)); // pending with "a", not yet reclaimable
+        await Queue.AcknowledgeAsync(delivery, Ct);
+        Assert.Empty(await Queue.ReadAsync("b", 10, TimeSpan.Zero, TimeSpan.Zero, Ct)); // done: not even reclaimable
+    }
+
+    [Fact]
+    public async Task ReadAsync_SeveralJobs_DeliversInOrderUpToMaxCount()
+    {
+        await Queue.EnqueueAsync(Job("v1.0.0", traceParent: null), Ct);
+        await Queue.EnqueueAsync(Job("v1.0.1"), Ct);
+        await Queue.EnqueueAsync(Job("v1.0.2"), Ct);
+
+        var first = await Queue.ReadAsync("a", 2, TimeSpan.Zero, Long, Ct);
+        var second = await Queue.ReadAsync("a", 2, TimeSpan.Zero, Long, Ct);
+
+        Assert.Equal(["v1.0.0", "v1.0.1"], first.Select(d => d.Job.Version));
+        Assert.Null(first[0].Job.TraceParent);
+        Assert.Equal("v1.0.2", Assert.Single(second).Job.Version);
+        Assert.Equal(3, first.Concat(second).Select(d => d.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ReadAsync_UnacknowledgedPastReclaimTime_RedeliversToAnotherConsumerWithCount2()
+    {
+        var job = Job("v1.2.3");
+        await Queue.EnqueueAsync(job, Ct);
+        var first = Assert.Single(await Queue.ReadAsync("dies", 10, TimeSpan.Zero, Short, Ct));
+
+        Assert.Empty(await Queue.ReadAsync("other", 10, TimeSpan.Zero, Short, Ct)); // not abandoned yet
+        await AdvanceTimeAsync(PastShort);
+        var second = Assert.Single(await Queue.ReadAsync("other", 10, TimeSpan.Zero, Short, Ct));
+
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(job, second.Job);
+        Assert.Equal(1, first.DeliveryCount);
+        Assert.Equal(2, second.DeliveryCount);
+
+        await Queue.AcknowledgeAsync(second, Ct);
+        await AdvanceTimeAsync(PastShort);
+        Assert.Empty(await Queue.ReadAsync("third", 10, TimeSpan.Zero, Short, Ct));
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReclaimedAgain_CountsEveryDelivery()
+    {
+        await Queue.EnqueueAsync(Job("v2.0.0"), Ct);
+        Assert.Single(await Queue.ReadAsync("a", 10, TimeSpan.Zero, Short, Ct));
+        await AdvanceTimeAsync(PastShort);
+        Assert.Equal(2, Assert.Single(await Queue.ReadAsync("b", 10, TimeSpan.Zero, Short, Ct)).DeliveryCount);
+        await AdvanceTimeAsync(PastShort);
+
+        var third = Assert.Single(await Queue.ReadAsync("c", 10, TimeSpan.Zero, Short, Ct));
+
+        Assert.Equal(3, third.DeliveryCount);
+        await Queue.AcknowledgeAsync(third, Ct);
+    }
+
+    [Fact]
+    public async Task ReadAsync_AcknowledgedJob_NeverComesBack()
+    {
+        await Queue.EnqueueAsync(Job("v1.0.0"), Ct);
+        var delivery = Assert.Single(await Queue.ReadAsync("a", 10, TimeSpan.Zero, Short, Ct));
+
+        await Queue.AcknowledgeAsync(delivery, Ct);
+        await Queue.AcknowledgeAsync(delivery, Ct); // twice: harmless
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Empty(await Queue.ReadAsync("b", 10, TimeSpan.Zero, Short, Ct));
+        Assert.Empty(await Queue.ReadAsync("a", 10, TimeSpan.Zero, Short, Ct));
+    }
+
+    [Fact]
+    public async Task ReadAsync_NothingQueued_ReturnsEmptyWhenWaitRunsOut()
+    {
+        var read = Queue.ReadAsync("a", 10, Short, Long, Ct);
+        await Task.Delay(50, Ct); // real time, not the coordinator's clock: the read must still be waiting.
+        Assert.False(read.IsCompleted);
+
+        await AdvanceTimeAsync(PastShort);
+
+        Assert.Empty(await read);
+    }
+
+    [Fact]
+    public async Task ReadAsync_JobEnqueuedWhileWaiting_ReturnsIt()
+    {
+        var read = Queue.ReadAsync("a", 10, Long, Long, Ct);
+
+        await Queue.EnqueueAsync(Job("v3.0.0"), Ct);
+
+        var delivery = Assert.Single(await read);
+        Assert.Equal("v3.0.0", delivery.Job.Version);
+        await Queue.AcknowledgeAsync(delivery, Ct);
+    }
+
+    [Fact]
+    public async Task ReadAsync_CallerCancelsWhileWaiting_ThrowsOperationCanceled()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var read = Queue.ReadAsync("a", 10, Long, Long, cts.Token);
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public async Task ReadAsync_NonPositiveMaxCount_ThrowsArgumentOutOfRange(int maxCount)
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Queue.ReadAsync("a", maxCount, TimeSpan.Zero, Long, Ct));
+    }
+
+    [Fact]
+    public async Task ReadAsync_20JobsEnqueuedConcurrentlyTwoConsumers_EachDeliveredExactlyOnce()
+    {
+        var jobs = Enumerable.Range(0, 20).Select(i => Job($"v1.{i}.0")).ToList();
+        await Task.WhenAll(jobs.Select(job => Task.Run(() => Queue.EnqueueAsync(job, Ct))));
+        int total = 0;
+
+        async Task<List<FillJobDelivery>> ConsumeAsync(string consumer)
+        {
+            var mine = new List<FillJobDelivery>();
+            for (int round = 0; round < 500 && Volatile.Read(ref total) < jobs.Count; round++)
+            {
+                var batch = await Queue.ReadAsync(consumer, 3, TimeSpan.Zero, Long, Ct);
+                foreach (var delivery in batch)
+                {
+                    await Queue.AcknowledgeAsync(delivery, Ct);
+                }
+
+                mine.AddRange(batch);
+                Interlocked.Add(ref total, batch.Count);
+                await Task.Yield();
+            }
+
+            return mine;
+        }
+
+        var perConsumer = await Task.WhenAll(Task.Run(() => ConsumeAsync("fetcher-1")), Task.Run(() => ConsumeAsync("fetcher-2")));
+        var all = perConsumer.SelectMany(d => d).ToList();
+
+        Assert.Equal(20, all.Count);
+        Assert.Equal(20, all.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(jobs.Select(j => j.Version).Order(), all.Select(d => d.Job.Version).Order());
+        Assert.All(all, d => Assert.Equal(1, d.DeliveryCount));
+        Assert.Empty(await Queue.ReadAsync("fetcher-3", 10, TimeSpan.Zero, TimeSpan.Zero, Ct));
     }
 }

@@ -9,9 +9,9 @@ public sealed class InProcessCoordinationConformanceTests : CoordinationConforma
 {
     private readonly FakeTimeProvider _time = new();
 
-    protected override Task<(ILockProvider Locks, IFillEvents Events, INegativeCache Negative)> CreateAsync() =>
-        Task.FromResult<(ILockProvider, IFillEvents, INegativeCache)>(
-            (new InProcessLockProvider(_time), new InProcessFillEvents(_time), new InProcessNegativeCache(_time)));
+    protected override Task<(ILockProvider Locks, IFillEvents Events, INegativeCache Negative, IFillQueue Queue)> CreateAsync() =>
+        Task.FromResult<(ILockProvider, IFillEvents, INegativeCache, IFillQueue)>(
+            (new InProcessLockProvider(_time), new InProcessFillEvents(_time), new InProcessNegativeCache(_time), new InProcessFillQueue(_time)));
 
     protected override Task AdvanceTimeAsync(TimeSpan by)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
+using ModMesh.Storage;
 using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher.Filling;
@@ -34,26 +35,38 @@ internal sealed partial class ModuleFiller(
 
     public async Task<FillOutcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
     {
-        if (await store.IsCommittedAsync(request.Key, cancellationToken).ConfigureAwait(false))
-        {
-            return FillOutcome.Filled;
-        }
-
-        var known = await negative.GetAsync(CoordinationKey(request.Key), cancellationToken).ConfigureAwait(false);
-        if (known is not null)
-        {
-            return new FillOutcome(FillStatus.NotFound, known);
-        }
-
-        var fill = _inflight.GetOrAdd(request.Key, key => new Lazy<Task<FillOutcome>>(() => StartFill(request)));
+        var fill = await StartOrJoinAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await fill.Value.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
+            return await fill.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             return new FillOutcome(FillStatus.TimedOut, $"{request.ModulePath}@{request.Version} is still being fetched; retry shortly");
         }
+    }
+
+    /// <summary>
+    /// Like <see cref="EnsureFilledAsync"/> but waits for the fill to end (it is bounded by the fill timeout): for
+    /// callers that are fillers themselves (a fetcher's job, a node whose queue is unreachable).
+    /// </summary>
+    public async Task<FillOutcome> FillAsync(FillRequest request, CancellationToken cancellationToken) =>
+        await (await StartOrJoinAsync(request, cancellationToken).ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    private async Task<Task<FillOutcome>> StartOrJoinAsync(FillRequest request, CancellationToken cancellationToken)
+    {
+        if (await store.IsCommittedAsync(request.Key, cancellationToken).ConfigureAwait(false))
+        {
+            return Task.FromResult(FillOutcome.Filled);
+        }
+
+        var known = await negative.GetAsync(CoordinationKey(request.Key), cancellationToken).ConfigureAwait(false);
+        if (known is not null)
+        {
+            return Task.FromResult(new FillOutcome(FillStatus.NotFound, known));
+        }
+
+        return _inflight.GetOrAdd(request.Key, key => new Lazy<Task<FillOutcome>>(() => StartFill(request))).Value;
     }
 
     internal static string CoordinationKey(ModuleVersionKey key) => $"fill/{key.EscapedPath}@{key.EscapedVersion}";
@@ -113,7 +126,7 @@ internal sealed partial class ModuleFiller(
         {
             // The store (or the coordinator) failed: nothing was committed.
             Log.FillCrashed(logger, request.ModulePath, request.Version, ex);
-            return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: storage failed: {ex.Message}");
+            return new FillOutcome(FillStatus.StorageUnavailable, $"{request.ModulePath}@{request.Version}: storage unavailable: {ex.Message}");
         }
     }
 
@@ -143,6 +156,10 @@ internal sealed partial class ModuleFiller(
         {
             outcome = new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: the fill lock was lost");
         }
+        catch (BlobStoreUnavailableException ex)
+        {
+            outcome = new FillOutcome(FillStatus.StorageUnavailable, $"{request.ModulePath}@{request.Version}: storage unavailable: {ex.Message}");
+        }
         catch (FillRejectedException ex)
         {
             outcome = new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected: {ex.Message}");
@@ -162,15 +179,24 @@ internal sealed partial class ModuleFiller(
         FetcherTelemetry.FillDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Log.FillEnded(logger, request.ModulePath, request.Version, outcome.Status, outcome.Message ?? "");
 
-        // Tell waiters even if our own caller has gone: bounded, independent of the fill token.
+        // Tell waiters even if our own caller has gone: bounded, independent of the fill token. The coordinator
+        // may be unreachable (Redis down): the fill stands, and waiters elsewhere re-check the store.
         using var publishBound = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
-        if (outcome.Status == FillStatus.NotFound)
+        try
         {
-            await negative.SetAsync(key, outcome.Message ?? "not found", _options.NotFoundTimeToLive, publishBound.Token).ConfigureAwait(false);
+            if (outcome.Status == FillStatus.NotFound)
+            {
+                await negative.SetAsync(key, outcome.Message ?? "not found", _options.NotFoundTimeToLive, publishBound.Token).ConfigureAwait(false);
+            }
+
+            await events.PublishAsync(key, outcome, publishBound.Token).ConfigureAwait(false);
+            await lease.ReleaseAsync(publishBound.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || publishBound.IsCancellationRequested)
+        {
+            Log.CoordinationFailed(logger, request.ModulePath, request.Version, ex.Message);
         }
 
-        await events.PublishAsync(key, outcome, publishBound.Token).ConfigureAwait(false);
-        await lease.ReleaseAsync(publishBound.Token).ConfigureAwait(false);
         return outcome;
     }
 
@@ -182,7 +208,20 @@ internal sealed partial class ModuleFiller(
             while (true)
             {
                 await Task.Delay(every, time, stop).ConfigureAwait(false);
-                if (!await lease.RenewAsync(_options.LockTimeToLive, stop).ConfigureAwait(false))
+                bool renewed;
+                try
+                {
+                    renewed = await lease.RenewAsync(_options.LockTimeToLive, stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The coordinator is unreachable: the lock's fate is unknown, the fill goes on (a commit is
+                    // idempotent); try again next period.
+                    Log.CoordinationFailed(logger, lease.Resource, "renew", ex.Message);
+                    continue;
+                }
+
+                if (!renewed)
                 {
                     await lost.CancelAsync().ConfigureAwait(false);
                     return;
@@ -315,6 +354,9 @@ internal sealed partial class ModuleFiller(
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Fill of {ModulePath}@{Version} ended: {Status} {Message}")]
         public static partial void FillEnded(ILogger logger, string modulePath, string version, FillStatus status, string message);
+
+        [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Coordination failed around the fill of {ModulePath}@{Version}: {Reason}")]
+        public static partial void CoordinationFailed(ILogger logger, string modulePath, string version, string reason);
 
         [LoggerMessage(EventId = 2103, Level = LogLevel.Error, Message = "Fill of {ModulePath}@{Version} crashed")]
         public static partial void FillCrashed(ILogger logger, string modulePath, string version, Exception exception);

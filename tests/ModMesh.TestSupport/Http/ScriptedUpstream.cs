@@ -65,6 +65,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ScriptedModule> _modules = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ContentType, byte[] Body)> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, UpstreamFault> _faults = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -199,6 +200,10 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         _globalFault = null;
     }
 
+    /// <summary>Serves fixed bytes at a raw path (e.g. checksum-database files under "/sumdb/...").</summary>
+    public void AddFile(string rawPath, byte[] body, string contentType = "text/plain; charset=utf-8") =>
+        _files[rawPath] = (contentType, body);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -251,7 +256,9 @@ public sealed class ScriptedUpstream : IAsyncDisposable
                 }
             }
 
-            var body = Route(path);
+            var body = _files.TryGetValue(path, out var file)
+                ? (file.ContentType, (long)file.Body.Length, (Func<Stream, CancellationToken, Task>)((stream, ct) => stream.WriteAsync(file.Body, ct).AsTask()))
+                : Route(path);
             if (body is null)
             {
                 await WriteTextAsync(context, StatusCodes.Status404NotFound, $"not found: {path}", token).ConfigureAwait(false);

@@ -1,0 +1,51 @@
+namespace ModMesh.AppHost;
+
+/// <summary>
+/// The distributed topology's servers as executables (no Docker engine needed): redis-server from the OS packages
+/// and s3rver, the S3-compatible server the test suite installs under .tools/ (npm install --prefix .tools s3rver@3.7.1).
+/// </summary>
+internal static class ClusterResources
+{
+    private const string Bucket = "modmesh";
+
+    public sealed record Server(IResourceBuilder<ExecutableResource> Resource, string ConnectionString);
+
+    /// <summary>redis-server on 127.0.0.1:<paramref name="port"/>, no persistence.</summary>
+    public static Server AddRedisServer(this IDistributedApplicationBuilder builder, string name, int port)
+    {
+        var redis = builder.AddExecutable(name, "redis-server", builder.AppHostDirectory,
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--appendonly", "no",
+            "--save", "\"\"");
+        return new Server(redis, $"127.0.0.1:{port},abortConnect=false");
+    }
+
+    /// <summary>s3rver on 127.0.0.1:<paramref name="port"/>, its data under <paramref name="storagePath"/>/s3, bucket "modmesh".</summary>
+    public static Server AddS3rver(this IDistributedApplicationBuilder builder, string name, int port, string storagePath)
+    {
+        var repository = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var script = Path.Combine(repository, ".tools", "node_modules", "s3rver", "bin", "s3rver.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"The S3 server is not installed: run `npm install --prefix {Path.Combine(repository, ".tools")} s3rver@3.7.1` (or `bash scripts/test.sh`, which installs it).");
+        }
+
+        var data = Path.Combine(storagePath, "s3");
+        Directory.CreateDirectory(data);
+        var s3 = builder.AddExecutable(name, "node", repository,
+                script, "--directory", data, "--address", "127.0.0.1",
+                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--silent", "--configure-bucket", Bucket)
+            .WithEnvironment("NODE_OPTIONS", "--openssl-legacy-provider");
+        return new Server(s3, $"Endpoint=http://127.0.0.1:{port};Bucket={Bucket};Region=us-east-1;AccessKey=S3RVER;SecretKey=S3RVER;ForcePathStyle=true");
+    }
+
+    /// <summary>Points a service at the shared Redis and S3 (ConnectionStrings__redis / __blobs) and starts it after them.</summary>
+    public static IResourceBuilder<ProjectResource> WithClusterStorage(this IResourceBuilder<ProjectResource> service, Server redis, Server blobs) =>
+        service
+            .WithEnvironment("ConnectionStrings__redis", redis.ConnectionString)
+            .WithEnvironment("ConnectionStrings__blobs", blobs.ConnectionString)
+            .WaitFor(redis.Resource)
+            .WaitFor(blobs.Resource);
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModMesh.Coordination;
+using ModMesh.Fetcher.Filling;
+using ModMesh.Storage.Modules;
+
+namespace ModMesh.Fetcher.Queueing;
+
+/// <summary>
+/// The fetcher's loop: takes fill jobs (abandoned ones first), fills each under its version lock, acknowledges it
+/// when the fill has ended. A job is acknowledged only after its outcome was published, so a fetcher that dies
+/// mid-fill leaves the job pending, and another fetcher reclaims it. The trace of the node that asked continues here.
+/// </summary>
+internal sealed partial class FillJobConsumer(
+    IFillQueue queue,
+    ModuleFiller filler,
+    IOptions<FillJobConsumerOptions> options,
+    ILogger<FillJobConsumer> logger) : BackgroundService
+{
+    private readonly FillJobConsumerOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var consumer = string.IsNullOrWhiteSpace(_options.ConsumerName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : _options.ConsumerName;
+        using var slots = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
+        var running = new List<Task>();
+        Log.Started(logger, consumer, _options.Concurrency);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                // Take every free slot, and ask the queue for that many jobs.
+                var free = 1;
+                while (slots.Wait(0))
+                {
+                    free++;
+                }
+
+                IReadOnlyList<FillJobDelivery> deliveries;
+                try
+                {
+                    deliveries = await queue.ReadAsync(consumer, free, _options.PollWait, _options.ReclaimAfter, stoppingToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    slots.Release(free);
+                    throw;
+                }
+
+                if (free > deliveries.Count)
+                {
+                    slots.Release(free - deliveries.Count);
+                }
+
+                foreach (var delivery in deliveries)
+                {
+                    running.Add(RunJobAsync(delivery, slots, stoppingToken));
+                }
+
+                running.RemoveAll(t => t.IsCompleted);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The queue is unreachable (Redis down): wait a little and try again; nothing is lost.
+                Log.QueueFailed(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    private async Task RunJobAsync(FillJobDelivery delivery, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var job = delivery.Job;
+            ActivityContext.TryParse(job.TraceParent, null, out var parent);
+            using var activity = FetcherTelemetry.Source.StartActivity("fill job", ActivityKind.Consumer, parent);
+            activity?.SetTag("module.path", job.ModulePath);
+            activity?.SetTag("module.version", job.Version);
+            activity?.SetTag("messaging.message.id", delivery.Id);
+            activity?.SetTag("messaging.delivery_count", delivery.DeliveryCount);
+            var request = new FillRequest(job.ModulePath, job.Version, new ModuleVersionKey(job.EscapedPath, job.EscapedVersion));
+            var outcome = await filler.FillAsync(request, stoppingToken).ConfigureAwait(false);
+            FetcherTelemetry.JobsDone.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Status.ToString()), new KeyValuePair<string, object?>("redelivered", delivery.DeliveryCount > 1));
+            Log.JobDone(logger, job.ModulePath, job.Version, delivery.DeliveryCount, outcome.Status);
+            await queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the job stays pending and is reclaimed by another fetcher.
+        }
+        catch (Exception ex)
+        {
+            Log.JobFailed(logger, delivery.Id, ex);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Fetcher {Consumer} takes fill jobs, {Concurrency} at a time")]
+        public static partial void Started(ILogger logger, string consumer, int concurrency);
+
+        [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "The fill queue failed: {Reason}")]
+        public static partial void QueueFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Fill job {ModulePath}@{Version} (delivery {Delivery}) ended: {Status}")]
+        public static partial void JobDone(ILogger logger, string modulePath, string version, int delivery, FillStatus status);
+
+        [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Fill job {Id} failed")]
+        public static partial void JobFailed(ILogger logger, string id, Exception exception);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ModMesh.Storage.Tiering;
+
+/// <summary>
+/// The node-local tier: an <see cref="IBlobStore"/> decorator over the shared store. Immutable blobs (committed
+/// module files under "modules/", checksum-database answers under "sumdb/") read from the shared store are kept in
+/// memory (small ones) or on local disk (zips, copied while they stream to the first client), each within a byte
+/// budget with least-recently-used eviction. "Not found" is never remembered (a version may be committed later),
+/// every write goes to the shared store, and a write or delete drops the local copy. When the shared store fails,
+/// what the tier holds is still served.
+/// </summary>
+public sealed class TieredBlobStore : IBlobStore
+{
+    private readonly IBlobStore _shared;
+    private readonly LocalTierOptions _options;
+    private readonly ByteBudgetLru<(byte[] Bytes, BlobProperties Properties)>? _memory;
+    private readonly ByteBudgetLru<(string Path, BlobProperties Properties)>? _disk;
+    private readonly ByteBudgetLru<BlobProperties> _stats;
+    private readonly string _diskFolder;
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Wraps <paramref name="shared"/>.</summary>
+    public TieredBlobStore(IBlobStore shared, LocalTierOptions options)
+    {
+        _shared = shared;
+        _options = options;
+        if (options.MemoryBytes > 0)
+        {
+            _memory = new ByteBudgetLru<(byte[] Bytes, BlobProperties Properties)>(options.MemoryBytes, e => e.Bytes.Length + 256);
+        }
+
+        // Properties of blobs seen (so the commit-marker check costs no round trip once a version was read).
+        _stats = new ByteBudgetLru<BlobProperties>(8L << 20, _ => 256);
+        var root = string.IsNullOrEmpty(options.DiskPath) ? Path.Combine(Path.GetTempPath(), "modmesh-tier") : options.DiskPath;
+        _diskFolder = Path.Combine(root, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (options.DiskBytes > 0)
+        {
+            RemoveAbandonedFolders(root);
+            Directory.CreateDirectory(_diskFolder);
+            _disk = new ByteBudgetLru<(string Path, BlobProperties Properties)>(options.DiskBytes, e => e.Properties.Length, e => TryDelete(e.Path));
+        }
+    }
+
+    /// <inheritdoc />
+    public string Name => $"{_shared.Name}+local";
+
+    /// <summary>Reads answered by the tier.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Reads of cacheable blobs that went to the shared store.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>Bytes held in memory and on disk.</summary>
+    public (long Memory, long Disk) Usage => (_memory?.Bytes ?? 0, _disk?.Bytes ?? 0);
+
+    /// <inheritdoc />
+    public async ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!IsImmutable(key))
+        {
+            return await _shared.StatAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_stats.TryGet(key, out var known))
+        {
+            Interlocked.Increment(ref _hits);
+            return known;
+        }
+
+        var properties = await _shared.StatAsync(key, cancellationToken).ConfigureAwait(false);
+        if (properties is not null)
+        {
+            _stats.Set(key, properties);
+        }
+
+        return properties;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<BlobReader?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!IsImmutable(key))
+        {
+            return await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_memory is not null && _memory.TryGet(key, out var inMemory))
+        {
+            Interlocked.Increment(ref _hits);
+            return new BlobReader(new MemoryStream(inMemory.Bytes, writable: false), inMemory.Properties);
+        }
+
+        if (_disk is not null && _disk.TryGet(key, out var onDisk))
+        {
+            try
+            {
+                var file = new FileStream(onDisk.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                Interlocked.Increment(ref _hits);
+                return new BlobReader(file, onDisk.Properties, onDisk.Path);
+            }
+            catch (IOException)
+            {
+                _disk.Remove(key);
+            }
+        }
+
+        Interlocked.Increment(ref _misses);
+        var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            return null;
+        }
+
+        _stats.Set(key, reader.Properties);
+        if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
+        {
+            await using (reader.ConfigureAwait(false))
+            {
+                var bytes = new byte[reader.Properties.Length];
+                await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                _memory.Set(key, (bytes, reader.Properties));
+                return new BlobReader(new MemoryStream(bytes, writable: false), reader.Properties);
+            }
+        }
+
+        if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
+        {
+            var final = DiskPathOf(key);
+            var properties = reader.Properties;
+            var tee = new TeeToFileStream(reader.Content, final + $".{Guid.NewGuid():N}.part", properties.Length, completed =>
+            {
+                try
+                {
+                    File.Move(completed, final, overwrite: true);
+                    _disk.Set(key, (final, properties));
+                }
+                catch (IOException)
+                {
+                    TryDelete(completed);
+                }
+            });
+            return new BlobReader(tee, properties);
+        }
+
+        return reader;
+    }
+
+    /// <inheritdoc />
+    public async Task<BlobProperties> PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        Forget(key);
+        try
+        {
+            return await _shared.PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Forget(key);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        Forget(key);
+        return await _shared.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) =>
+        _shared.ListKeysAsync(prefix, cancellationToken);
+
+    private static bool IsImmutable(string key) =>
+        key.StartsWith("modules/", StringComparison.Ordinal) || key.StartsWith("sumdb/", StringComparison.Ordinal);
+
+    private void Forget(string key)
+    {
+        _stats.Remove(key);
+        _memory?.Remove(key);
+        _disk?.Remove(key);
+    }
+
+    private string DiskPathOf(string key)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        var folder = Path.Combine(_diskFolder, hash[..2]);
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, hash);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the folder is per process and removed when the next process starts.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void RemoveAbandonedFolders(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            if (int.TryParse(Path.GetFileName(folder), out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
