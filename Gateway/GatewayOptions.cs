@@ -28,4 +28,13 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>How often each node's readiness is probed. Default 5 s.</summary>
+    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a probe may take. Default 2 s.</summary>
+    public TimeSpan HealthProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The path probed on each node. Default "/health/ready".</summary>
+    public string HealthProbePath { get; set; } = "/health/ready";
 }

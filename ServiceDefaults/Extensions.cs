@@ -23,6 +23,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>Path of the readiness endpoint: every registered check.</summary>
     public const string ReadinessPath = "/health/ready";
 
+    /// <summary>The Prometheus scrape endpoint of every service.</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>Tag of the health checks that say "the process is alive" (used by <see cref="LivenessPath"/>).</summary>
     public const string LiveTag = "live";
 
@@ -69,7 +72,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + ".*"))
+                .AddMeter(TelemetryPrefix + ".*")
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + ".*")
@@ -115,9 +119,12 @@ public static class ServiceDefaultsExtensions
         });
         app.MapHealthChecks(ReadinessPath);
 
+        // Prometheus text format for a scrape; OTLP export runs beside it when configured.
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+
         return app;
     }
 
     private static bool IsHealthRequest(PathString path) =>
-        path.StartsWithSegments(LivenessPath) || path.StartsWithSegments(ReadinessPath);
+        path.StartsWithSegments(LivenessPath) || path.StartsWithSegments(ReadinessPath) || path.StartsWithSegments(MetricsPath);
 }

@@ -37,8 +37,9 @@ public static class RedisConnection
     /// <summary>
     /// Parses an Aspire-style connection string (<c>"127.0.0.1:6379,abortConnect=false"</c>, any StackExchange.Redis
     /// option) and applies ModMesh's outage defaults: <c>abortConnect=false</c> always (a service starts while Redis is
-    /// down), <c>connectTimeout</c>/<c>syncTimeout</c>/<c>asyncTimeout</c> = <see cref="DefaultTimeout"/> unless given,
-    /// fail-fast instead of queueing commands while disconnected, and a reconnect backoff capped at 2 s.
+    /// down), <c>connectTimeout</c>/<c>syncTimeout</c>/<c>asyncTimeout</c> = <see cref="DefaultTimeout"/> and
+    /// <c>connectRetry=1</c> unless given (so start-up with Redis down waits one connect timeout, not three), fail-fast
+    /// instead of queueing commands while disconnected, and a reconnect backoff capped at 2 s.
     /// </summary>
     public static ConfigurationOptions CreateConfiguration(string connectionString)
     {
@@ -62,6 +63,11 @@ public static class RedisConnection
         if (!given.Contains("asyncTimeout"))
         {
             options.AsyncTimeout = timeout;
+        }
+
+        if (!given.Contains("connectRetry"))
+        {
+            options.ConnectRetry = 1; // the first connect gives up after one connect timeout; reconnecting goes on anyway.
         }
 
         options.AbortOnConnectFail = false;

@@ -172,9 +172,32 @@ public sealed partial class RedisFillEvents : IFillEvents
         }
     }
 
-    /// <summary>Drops the entry's handler (and, being the last, the Redis subscription). Called under the lock.</summary>
+    /// <summary>
+    /// Drops the entry's handler (and, being the last, the Redis subscription). Called under the lock. While the
+    /// entry's SUBSCRIBE is still unanswered this waits for the answer first: StackExchange.Redis sends no UNSUBSCRIBE
+    /// for a subscription it has not seen confirmed, and the late confirmation would leave Redis sending this process
+    /// every event of the key for good.
+    /// </summary>
     private void Unsubscribe(Entry entry)
     {
+        if (!entry.Subscribed.IsCompleted)
+        {
+            entry.Subscribed.ContinueWith(
+                static (_, state) =>
+                {
+                    var (owner, late) = ((RedisFillEvents, Entry))state!;
+                    lock (owner._gate)
+                    {
+                        owner.Unsubscribe(late);
+                    }
+                },
+                (this, entry),
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+            return;
+        }
+
         try
         {
             // Removes the handler locally at once; the UNSUBSCRIBE itself is best effort (a restarted Redis has none).

@@ -58,6 +58,25 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
             ClusterId = ClusterId,
             LoadBalancingPolicy = options.LoadBalancingPolicy,
             Destinations = destinations,
+            // Probes take a dead or draining node out of rotation and bring it back once it answers again;
+            // transport failures of real requests take it out at once.
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = options.HealthProbeInterval,
+                    Timeout = options.HealthProbeTimeout,
+                    Policy = "ConsecutiveFailures",
+                    Path = options.HealthProbePath,
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = "TransportFailureRate",
+                    ReactivationPeriod = options.HealthProbeInterval * 2,
+                },
+            },
             HttpRequest = new ForwarderRequestConfig
             {
                 // An idle timeout, not a total one: zips stream for as long as bytes keep flowing.

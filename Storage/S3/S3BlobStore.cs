@@ -30,7 +30,8 @@ namespace ModMesh.Storage.S3;
 /// after the SDK's retries, and also 403/NoSuchBucket, which mean a misconfigured deployment) surfaces as an
 /// <see cref="IOException"/> whose inner exception is the SDK's, never as an SDK-specific exception type. Callers
 /// treat an <see cref="IOException"/> from the store as "store unavailable": a cache node answers 503. "Not found" is
-/// a result (<c>null</c>/<c>false</c>), never an exception. Invalid keys throw <see cref="ArgumentException"/>, and a
+/// a result (<c>null</c>/<c>false</c>), never an exception (a stat of a missing bucket is also "not found": S3 answers
+/// HEAD with a bare 404; reads, writes and listings of a missing bucket throw). Invalid keys throw <see cref="ArgumentException"/>, and a
 /// cancelled token <see cref="OperationCanceledException"/>.
 /// </para>
 /// <para>
@@ -148,7 +149,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         {
             var response = await _client.GetObjectMetadataAsync(
                 new GetObjectMetadataRequest { BucketName = _bucket, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
-            return Describe(response.ContentLength, response.LastModified, response.ETag);
+            return Describe(key, response.ContentLength, response.LastModified, response.ETag);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
         {
@@ -183,7 +184,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         try
         {
             // One response: the properties describe exactly the bytes that stream.
-            var properties = Describe(response.ContentLength, response.LastModified, response.ETag);
+            var properties = Describe(key, response.ContentLength, response.LastModified, response.ETag);
             return new BlobReader(new S3ReadStream(response, properties.Length, _description + key), properties);
         }
         catch
@@ -481,8 +482,8 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         return new IOException($"The S3 blob store is unavailable: {operation} of '{key}' at {_description} failed{status}: {ex.Message}", ex);
     }
 
-    private BlobProperties Describe(long? length, DateTime? lastModified, string? etag) =>
-        new(length ?? 0, ToOffset(lastModified), Quote(etag, "?"));
+    private BlobProperties Describe(string key, long? length, DateTime? lastModified, string? etag) =>
+        new(length ?? 0, ToOffset(lastModified), Quote(etag, key));
 
     private DateTimeOffset ToOffset(DateTime? time) => time switch
     {

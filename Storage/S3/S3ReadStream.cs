@@ -4,7 +4,9 @@ namespace ModMesh.Storage.S3;
 
 /// <summary>
 /// The body of one GetObject response, read-only and forward-only. Disposing it releases the response (and its
-/// connection). Transport failures while reading surface as <see cref="IOException"/>.
+/// connection). Transport failures while reading surface as <see cref="IOException"/>, and so does the SDK's MD5 check
+/// of a single-part object (its ETag is the MD5), which fails at the end of a body that does not match its ETag (a
+/// torn read from a server whose PUT is not atomic, such as plain s3rver).
 /// </summary>
 internal sealed class S3ReadStream(GetObjectResponse response, long length, string description) : Stream
 {

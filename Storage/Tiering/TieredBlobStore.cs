@@ -13,6 +13,13 @@ namespace ModMesh.Storage.Tiering;
 /// </summary>
 public sealed class TieredBlobStore : IBlobStore
 {
+    /// <summary>Name of the storage meter.</summary>
+    public const string TelemetryName = "ModMesh.Storage";
+
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new(TelemetryName);
+    private static readonly System.Diagnostics.Metrics.Counter<long> Reads =
+        Meter.CreateCounter<long>("modmesh.tier.reads", description: "Reads of immutable blobs by the node-local tier: hits (by tier) and misses.");
+
     private readonly IBlobStore _shared;
     private readonly LocalTierOptions _options;
     private readonly ByteBudgetLru<(byte[] Bytes, BlobProperties Properties)>? _memory;
@@ -66,7 +73,7 @@ public sealed class TieredBlobStore : IBlobStore
 
         if (_stats.TryGet(key, out var known))
         {
-            Interlocked.Increment(ref _hits);
+            Hit("stat");
             return known;
         }
 
@@ -89,7 +96,7 @@ public sealed class TieredBlobStore : IBlobStore
 
         if (_memory is not null && _memory.TryGet(key, out var inMemory))
         {
-            Interlocked.Increment(ref _hits);
+            Hit("memory");
             return new BlobReader(new MemoryStream(inMemory.Bytes, writable: false), inMemory.Properties);
         }
 
@@ -98,7 +105,7 @@ public sealed class TieredBlobStore : IBlobStore
             try
             {
                 var file = new FileStream(onDisk.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                Interlocked.Increment(ref _hits);
+                Hit("disk");
                 return new BlobReader(file, onDisk.Properties, onDisk.Path);
             }
             catch (IOException)
@@ -108,6 +115,7 @@ public sealed class TieredBlobStore : IBlobStore
         }
 
         Interlocked.Increment(ref _misses);
+        Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
         var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (reader is null)
         {
@@ -172,6 +180,12 @@ public sealed class TieredBlobStore : IBlobStore
     /// <inheritdoc />
     public IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) =>
         _shared.ListKeysAsync(prefix, cancellationToken);
+
+    private void Hit(string tier)
+    {
+        Interlocked.Increment(ref _hits);
+        Reads.Add(1, new KeyValuePair<string, object?>("result", "hit"), new KeyValuePair<string, object?>("tier", tier));
+    }
 
     private static bool IsImmutable(string key) =>
         key.StartsWith("modules/", StringComparison.Ordinal) || key.StartsWith("sumdb/", StringComparison.Ordinal);

@@ -124,7 +124,7 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
     }
 
     [Fact]
-    public async Task FillEvents_ConcurrentSubscribePublishDispose_EveryWaiterHearsOrTimesOutAndNothingLeaks()
+    public async Task FillEvents_ConcurrentSubscribePublishDispose_PublishersHearAndNothingLeaks()
     {
         var options = RedisFixture.NewOptions();
         var events = new RedisFillEvents(redis.Redis, options);
