@@ -33,8 +33,10 @@ internal static class ClusterResources
 
         var data = Path.Combine(storagePath, "s3");
         Directory.CreateDirectory(data);
+        // The preload gives s3rver S3's atomic PUT and AbortMultipartUpload (see the file's header).
+        var semantics = Path.Combine(repository, "scripts", "s3rver-s3-semantics.js");
         var s3 = builder.AddExecutable(name, "node", repository,
-                script, "--directory", data, "--address", "127.0.0.1",
+                "-r", semantics, script, "--directory", data, "--address", "127.0.0.1",
                 "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--silent", "--configure-bucket", Bucket)
             .WithEnvironment("NODE_OPTIONS", "--openssl-legacy-provider");

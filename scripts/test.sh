@@ -27,6 +27,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# node + npm run the S3-compatible test server; a machine may already have them from elsewhere (keep those).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "installing nodejs npm"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -f .tools/node_modules/s3rver/bin/s3rver.js ]; then
+  say "installing the S3-compatible test server (s3rver) under .tools/"
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
+fi
 command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH; install .NET 10 SDK first"
 command -v go >/dev/null || die "go is missing after install (Debian package golang-go)"
 

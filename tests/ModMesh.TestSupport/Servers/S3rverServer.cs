@@ -82,7 +82,7 @@ public sealed partial class S3rverServer : IAsyncDisposable, IDisposable
 
     /// <summary>The preload that gives s3rver S3's atomic PUT and AbortMultipartUpload (see the remarks).</summary>
     public static string SemanticsShimPath =>
-        Path.Combine(ServiceProcess.RepositoryRoot, "tests", "ModMesh.TestSupport", "Servers", "s3rver-s3-semantics.js");
+        Path.Combine(ServiceProcess.RepositoryRoot, "scripts", "s3rver-s3-semantics.js");
 
     /// <summary>
     /// Starts s3rver and waits until it answers (default 20 s). Throws <see cref="InvalidOperationException"/> naming

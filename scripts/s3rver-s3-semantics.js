@@ -1,5 +1,5 @@
 'use strict';
-// Preloaded into s3rver 3.7.1 by S3rverServer.cs (`node -r <this file> .../s3rver/bin/s3rver.js ...`).
+// Preloaded into s3rver 3.7.1 by the tests (S3rverServer.cs) and the AppHost (`node -r <this file> .../s3rver/bin/s3rver.js ...`).
 //
 // s3rver's file-system store lacks two S3 behaviours that ModMesh's blob store relies on (and real S3, MinIO and
 // the like have). This file restores exactly those two and nothing else:
