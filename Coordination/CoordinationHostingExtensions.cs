@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination.InProcess;
 using ModMesh.Coordination.Resilience;
-using StackExchange.Redis;
+using ModMesh.Coordination.Redis;
 
 namespace ModMesh.Coordination;
 
@@ -37,7 +37,7 @@ public static class CoordinationHostingExtensions
         }
 
         services.AddRedisCoordination(redis);
-        var failover = new CoordinationFailover(ex => ex is RedisException or TimeoutException or IOException or ObjectDisposedException);
+        var failover = new CoordinationFailover(ex => RedisConnection.IsUnavailable(ex) || ex is TimeoutException or IOException);
         services.AddSingleton(failover);
         services.AddSingleton(sp => new InProcessLockProvider(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new InProcessFillEvents(sp.GetRequiredService<TimeProvider>()));

@@ -159,21 +159,22 @@ public sealed partial class RedisFillQueue : IFillQueue
         taken.Add(new FillJobDelivery(id, job, deliveryCount));
     }
 
-    private async Task AckAndDeleteAsync(string id)
+    private Task AckAndDeleteAsync(string id)
     {
         var db = _redis.GetDatabase();
-        var ack = db.StreamAcknowledgeAsync(_stream, _options.ConsumerGroup, id);
-        var delete = db.StreamDeleteAsync(_stream, [id]);
-        try
-        {
-            await ack.ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (IsNoGroup(ex))
-        {
-            // Redis lost the group (and the job with it): nothing left to acknowledge.
-        }
+        return Task.WhenAll(AcknowledgeAsync(db.StreamAcknowledgeAsync(_stream, _options.ConsumerGroup, id)), db.StreamDeleteAsync(_stream, [id]));
 
-        await delete.ConfigureAwait(false);
+        static async Task AcknowledgeAsync(Task<long> ack)
+        {
+            try
+            {
+                await ack.ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsNoGroup(ex))
+            {
+                // Redis lost the group (and the job with it): nothing left to acknowledge.
+            }
+        }
     }
 
     /// <summary>Runs a group command, creating the group first when needed (once, or again when Redis lost it).</summary>

@@ -37,9 +37,26 @@ public sealed class RedisLockProvider : ILockProvider
 
         string token = Guid.NewGuid().ToString("N");
         RedisKey key = _options.LockKey(resource);
-        bool taken = await _redis.GetDatabase()
-            .StringSetAsync(key, token, WholeMilliseconds(timeToLive), When.NotExists)
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var db = _redis.GetDatabase();
+        var set = db.StringSetAsync(key, token, WholeMilliseconds(timeToLive), When.NotExists);
+        bool taken;
+        try
+        {
+            taken = await set.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The SET may still succeed: then give the lock back at once rather than block others for the whole TTL.
+            _ = set.ContinueWith(
+                t => t.IsCompletedSuccessfully && t.Result
+                    ? db.ScriptEvaluateAsync(ReleaseScript, [key], [token], CommandFlags.FireAndForget)
+                    : Task.CompletedTask,
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+            throw;
+        }
+
         return taken ? new Lease(this, resource, key, token) : null;
     }
 

@@ -114,6 +114,30 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TryAcquireAsync_CancelledWhileRedisSlow_GivesTheLockBackOnceRedisAnswers()
+    {
+        using var server = new RedisServer();
+        await using var redis = await RedisConnection.ConnectAsync(server.ConnectionString);
+        var c = new Coordinators(redis, RedisFixture.NewOptions());
+        Assert.NotNull(await c.Locks.TryAcquireAsync("warm", Long, Ct));
+
+        server.Pause();
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            cts.CancelAfter(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.Locks.TryAcquireAsync("r", Long, cts.Token));
+        }
+        finally
+        {
+            server.Resume(); // the SET sent before the cancellation now succeeds...
+        }
+
+        // ...and is given back at once, not held for its 60 s TTL by nobody.
+        await EventuallyAsync(async () => await c.Locks.TryAcquireAsync("r", Long, Ct) is not null);
+    }
+
+    [Fact]
     public async Task Multiplexer_RedisDownAtStart_ConnectsAnywayAndWorksOnceRedisComes()
     {
         using var server = new RedisServer();

@@ -17,7 +17,7 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
     {
         public const string CacheNode = "CacheNode/ModMesh.CacheNode";
         public const string Gateway = "Gateway/ModMesh.Gateway";
-        public const string Fetcher = "Fetcher/ModMesh.Fetcher";
+        public const string Fetcher = "Fetcher/Worker/ModMesh.Fetcher.Worker";
     }
 
     private readonly Process _process;
@@ -59,9 +59,11 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
     /// <summary>Path of a service's built dll, e.g. <c>Dll(Services.CacheNode)</c>.</summary>
     public static string Dll(string service)
     {
-        var folder = service.Split('/')[0];
-        var assembly = service.Split('/')[1];
-        return Path.Combine(RepositoryRoot, folder, "bin", Configuration, "net10.0", assembly + ".dll");
+        // "Folder/Sub/Assembly": the project folder is everything before the last '/'.
+        var slash = service.LastIndexOf('/');
+        var folder = service[..slash];
+        var assembly = service[(slash + 1)..];
+        return Path.Combine([RepositoryRoot, .. folder.Split('/'), "bin", Configuration, "net10.0", assembly + ".dll"]);
     }
 
     /// <summary>

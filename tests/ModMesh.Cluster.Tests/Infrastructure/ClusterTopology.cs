@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ModMesh.TestSupport;
+using ModMesh.TestSupport.Processes;
+using ModMesh.TestSupport.Servers;
+
+namespace ModMesh.Cluster.Tests.Infrastructure;
+
+/// <summary>How a <see cref="ClusterTopology"/> is configured. Short timeouts: the suite must stay fast.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>Cache nodes. Default 3.</summary>
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>Fetchers started with the cluster. Default 2.</summary>
+    public int Fetchers { get; init; } = 2;
+
+    /// <summary>ModMesh:Fill:WaitTimeout of the nodes: how long a request waits for a fill before its 503.</summary>
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>ModMesh:Fill:LockTimeToLive (every service).</summary>
+    public TimeSpan LockTimeToLive { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>ModMesh:Fetcher:ReclaimAfter.</summary>
+    public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Extra settings for every service (applied last).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+}
+
+/// <summary>
+/// The distributed topology as separate OS processes: a real redis-server, a real s3rver (restartable on the same
+/// port and data), N cache nodes and M fetchers (ModMesh.Fetcher.Worker) sharing both, and a gateway in front of the
+/// nodes. Each service's upstream is given by a function of its name ("n0".."n2", "f0".."f1"), so a test can route
+/// them through an <see cref="UpstreamFront"/> and see who fetches what.
+/// </summary>
+public sealed class ClusterTopology : IAsyncDisposable
+{
+    private readonly Func<string, string> _upstreamFor;
+    private readonly ClusterOptions _options;
+    private readonly string _root;
+    private readonly List<ServiceProcess> _everyProcess = [];
+
+    private ClusterTopology(RedisServer redis, RestartableS3rverServer s3, string bucket, Func<string, string> upstreamFor, ClusterOptions options, string root)
+    {
+        Redis = redis;
+        S3 = s3;
+        Bucket = bucket;
+        _upstreamFor = upstreamFor;
+        _options = options;
+        _root = root;
+    }
+
+    public RedisServer Redis { get; }
+
+    public RestartableS3rverServer S3 { get; }
+
+    public string Bucket { get; }
+
+    /// <summary>The cache nodes, by index ("n{i}").</summary>
+    public ServiceProcess[] Nodes { get; private set; } = [];
+
+    /// <summary>The fetchers started so far, by index ("f{i}").</summary>
+    public List<ServiceProcess> Fetchers { get; } = [];
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    /// <summary>How long the whole start took.</summary>
+    public TimeSpan StartTime { get; private set; }
+
+    /// <summary>Starts everything; on failure stops what was started and throws with the diagnostics.</summary>
+    public static async Task<ClusterTopology> StartAsync(Func<string, string> upstreamFor, ClusterOptions? options = null)
+    {
+        options ??= new ClusterOptions();
+        var clock = Stopwatch.StartNew();
+        var redis = new RedisServer();
+        RestartableS3rverServer? s3 = null;
+        ClusterTopology? topology = null;
+        try
+        {
+            s3 = await RestartableS3rverServer.StartNewAsync();
+            var bucket = await s3.CreateBucketAsync("modmesh");
+            topology = new ClusterTopology(redis, s3, bucket, upstreamFor, options, TempDirectory.CreateUnique("cluster"));
+            var nodes = Enumerable.Range(0, options.Nodes).Select(i => topology.StartServiceAsync(ServiceProcess.Services.CacheNode, $"n{i}"));
+            var fetchers = Enumerable.Range(0, options.Fetchers).Select(i => topology.StartServiceAsync(ServiceProcess.Services.Fetcher, $"f{i}"));
+            var all = await Task.WhenAll(nodes.Concat(fetchers));
+            topology.Nodes = all.Take(options.Nodes).ToArray();
+            topology.Fetchers.AddRange(all.Skip(options.Nodes));
+            var gatewayEnvironment = new Dictionary<string, string?>
+            {
+                ["Gateway__HealthProbeInterval"] = "00:00:01",
+                ["Gateway__HealthProbeTimeout"] = "00:00:01",
+            };
+            for (var i = 0; i < topology.Nodes.Length; i++)
+            {
+                gatewayEnvironment[$"Gateway__Nodes__{i}"] = topology.Nodes[i].Url;
+            }
+
+            topology.Gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, gatewayEnvironment);
+            topology._everyProcess.Add(topology.Gateway);
+            topology.StartTime = clock.Elapsed;
+            return topology;
+        }
+        catch (Exception ex)
+        {
+            var diagnostics = topology?.Diagnostics() ?? "";
+            if (topology is not null)
+            {
+                await topology.DisposeAsync();
+            }
+            else
+            {
+                redis.Dispose();
+                if (s3 is not null)
+                {
+                    await s3.DisposeAsync();
+                }
+            }
+
+            throw new InvalidOperationException($"The cluster did not start: {ex.Message}{System.Environment.NewLine}{diagnostics}", ex);
+        }
+    }
+
+    /// <summary>Starts one more fetcher ("f{n}").</summary>
+    public async Task<ServiceProcess> StartFetcherAsync()
+    {
+        var fetcher = await StartServiceAsync(ServiceProcess.Services.Fetcher, $"f{Fetchers.Count}");
+        Fetchers.Add(fetcher);
+        return fetcher;
+    }
+
+    /// <summary>Every service process (nodes, fetchers, gateway) whether running or not.</summary>
+    public IEnumerable<ServiceProcess> Services
+    {
+        get
+        {
+            lock (_everyProcess)
+            {
+                return [.. _everyProcess];
+            }
+        }
+    }
+
+    /// <summary>The recent output of every service and server, for assertion messages.</summary>
+    public string Diagnostics()
+    {
+        var text = new StringBuilder();
+        foreach (var service in Services)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"--- {service}{(service.HasExited ? " (exited)" : "")} ---");
+            text.AppendLine(string.Join(System.Environment.NewLine, service.RecentOutput.Split('\n').TakeLast(40)));
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"--- redis-server :{Redis.Port} ({(Redis.IsRunning ? "running" : "stopped")}) ---");
+        text.AppendLine(Redis.RecentOutput.Split('\n').TakeLast(10).Aggregate("", (a, l) => a + l + "\n"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"--- {S3} ---");
+        text.AppendLine(S3.RecentOutput);
+        return text.ToString();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(Services.Select(s => s.DisposeAsync().AsTask()));
+        Redis.Dispose();
+        await S3.DisposeAsync();
+        TempDirectory.Delete(_root);
+    }
+
+    private async Task<ServiceProcess> StartServiceAsync(string service, string name)
+    {
+        var folder = Path.Combine(_root, name);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["ConnectionStrings__blobs"] = S3.ConnectionString(Bucket),
+            ["ModMesh__Upstream"] = _upstreamFor(name),
+            ["ModMesh__Private"] = "",
+            // Test modules have no entries in any checksum database, and none may be asked.
+            ["ModMesh__NoSumdb"] = "*",
+            ["ModMesh__Fill__WaitTimeout"] = _options.WaitTimeout.ToString("c", CultureInfo.InvariantCulture),
+            ["ModMesh__Fill__LockTimeToLive"] = _options.LockTimeToLive.ToString("c", CultureInfo.InvariantCulture),
+            ["ModMesh__Fill__Timeout"] = "00:01:30",
+            ["ModMesh__Fill__SpoolPath"] = Path.Combine(folder, "spool"),
+            ["ModMesh__Fetcher__ReclaimAfter"] = _options.ReclaimAfter.ToString("c", CultureInfo.InvariantCulture),
+            ["ModMesh__Fetcher__PollWait"] = "00:00:01",
+            ["ModMesh__Fetcher__Concurrency"] = "4",
+            ["ModMesh__LocalTier__MemoryBytes"] = (64L << 20).ToString(CultureInfo.InvariantCulture),
+            ["ModMesh__LocalTier__MemoryMaxEntryBytes"] = (1L << 20).ToString(CultureInfo.InvariantCulture),
+            ["ModMesh__LocalTier__DiskBytes"] = (1L << 30).ToString(CultureInfo.InvariantCulture),
+            ["ModMesh__LocalTier__DiskPath"] = Path.Combine(folder, "tier"),
+        };
+        foreach (var (key, value) in _options.Environment)
+        {
+            environment[key] = value;
+        }
+
+        var process = await ServiceProcess.StartAsync(service, environment, readyTimeout: TimeSpan.FromSeconds(60));
+        lock (_everyProcess)
+        {
+            _everyProcess.Add(process);
+        }
+
+        return process;
+    }
+}
