@@ -4,6 +4,7 @@ using ModMesh.CacheNode.Extensions;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddConsulRegistration("modmesh-cachenode");
 builder.AddApplicationServices();
 
 var app = builder.Build();

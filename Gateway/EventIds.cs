@@ -4,4 +4,13 @@ namespace ModMesh.Gateway;
 internal static class EventIds
 {
     public const int GoProxyUrl = 1;
+
+    // Health, load balancing and forwarding: 100-199.
+    public const int PassiveEjected = 100;
+    public const int PassiveFailureCounted = 101;
+    public const int ActiveEjected = 110;
+    public const int ActiveReadmitted = 111;
+    public const int RetryingOnAnotherNode = 120;
+    public const int RetryNotPossible = 121;
+    public const int InvalidClusterMetadata = 130;
 }

@@ -1,7 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway;
+using ModMesh.Gateway.Forwarding;
+using ModMesh.Gateway.Health;
+using ModMesh.Gateway.LoadBalancing;
 using ModMesh.Gateway.Routing;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -18,16 +25,48 @@ public static class GatewayExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.AddGatewayDiscovery();
 
         builder.Services.AddSingleton<CacheNodeProxyConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CacheNodeProxyConfigProvider>());
 
         builder.Services.AddReverseProxy()
-            .ConfigureHttpClient(ForwarderClient.Configure)
+            .AddTransforms<RetryResponseTransform>()
             .AddServiceDiscoveryDestinationResolver();
+        builder.AddGatewayHealthAndBalancing();
 
         builder.Services.AddHostedService<GoProxyUrlLogger>();
 
         return builder;
+    }
+    /// <summary>
+    /// Health, balancing and the forwarder's connection pool: the "MaxFails" passive and "FailuresAndSuccesses" active
+    /// health policies, the "Rendezvous" load-balancing policy (chosen by name in the cluster configuration) and
+    /// <see cref="ForwarderClient"/> as YARP's HTTP client factory.
+    /// </summary>
+    private static void AddGatewayHealthAndBalancing<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RendezvousLoadBalancingPolicy>());
+        // Replaces YARP's default factory (registered with TryAdd by AddReverseProxy).
+        builder.Services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, ForwarderClient>());
+    }
+
+    /// <summary>
+    /// The proxy pipeline: retry on another node first (it re-runs what follows), then YARP's session affinity, load
+    /// balancing and passive health checks; the forwarder runs last.
+    /// </summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<RetryOnAnotherNodeMiddleware>();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+        return app;
     }
 }

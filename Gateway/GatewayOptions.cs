@@ -8,18 +8,19 @@ public sealed class GatewayOptions
     public const string SectionName = "Gateway";
 
     /// <summary>
-    /// Base URLs of the cache nodes, at least one. Either plain addresses ("http://127.0.0.1:3000")
+    /// Base URLs of the cache nodes, at least one in Static discovery mode (the default; see "Gateway:Discovery",
+    /// checked by GatewayDiscoveryValidator). Either plain addresses ("http://127.0.0.1:3000")
     /// or service names resolved by service discovery ("http://cachenode", from <c>services__cachenode__http__0</c>).
     /// </summary>
-    [Required, MinLength(1)]
     public string[] Nodes { get; set; } = [];
 
     /// <summary>
-    /// YARP load-balancing policy between nodes. Default: "PowerOfTwoChoices" (fewest in-flight requests of two
-    /// random nodes). Rendezvous hashing on the module path replaces it in a later issue.
+    /// YARP load-balancing policy between nodes. Default: "Rendezvous" (highest-random-weight hashing on the module
+    /// path, so one module's requests meet the same node's local tier; the next node in rank when that one is out).
+    /// Any YARP policy name works too ("PowerOfTwoChoices", "RoundRobin", ...).
     /// </summary>
     [Required]
-    public string LoadBalancingPolicy { get; set; } = Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.PowerOfTwoChoices;
+    public string LoadBalancingPolicy { get; set; } = LoadBalancing.RendezvousLoadBalancingPolicy.PolicyName;
 
     /// <summary>
     /// How long a forwarded request may stay idle (no bytes either way) before it is cancelled. Default: 100 s
@@ -37,4 +38,58 @@ public sealed class GatewayOptions
 
     /// <summary>The path probed on each node. Default "/health/ready".</summary>
     public string HealthProbePath { get; set; } = "/health/ready";
+
+    /// <summary>Consecutive failed probes that take a node out. Default 3.</summary>
+    [Range(1, 100)]
+    public int HealthProbeFailuresToEject { get; set; } = 3;
+
+    /// <summary>Consecutive successful probes that bring an ejected node back. Default 2.</summary>
+    [Range(1, 100)]
+    public int HealthProbeSuccessesToReadmit { get; set; } = 2;
+
+    /// <summary>
+    /// nginx <c>max_fails</c>: failed requests (transport errors, timeouts, 502/503/504 answers) within
+    /// <see cref="FailTimeout"/> that take a node out for <see cref="FailTimeout"/>. Default 3. A cluster's metadata
+    /// "MaxFails.Count" overrides it.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxFails { get; set; } = 3;
+
+    /// <summary>
+    /// nginx <c>fail_timeout</c>: the window failures are counted in, and how long a node that reached
+    /// <see cref="MaxFails"/> stays out before it is tried again. Default 30 s. Cluster metadata
+    /// "MaxFails.FailTimeout" overrides it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan FailTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Retry an idempotent request (GET, HEAD) once on the next healthy node when the first node failed before any
+    /// byte reached the client (connection refused or reset, timeout, or a 502/503/504 answer). Default true.
+    /// </summary>
+    public bool RetryOnAnotherNode { get; set; } = true;
+
+    /// <summary>
+    /// Most connections the gateway opens to one node at a time; requests beyond it queue for a free connection.
+    /// Default: unlimited (<see cref="int.MaxValue"/>). Note: .NET has no nginx-style "keepalive N" (a cap on
+    /// idle connections kept); idle connections live until <see cref="PooledConnectionIdleTimeout"/>, so the idle
+    /// pool shrinks to what the load needs on its own.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxConnectionsPerNode { get; set; } = int.MaxValue;
+
+    /// <summary>An idle keep-alive connection to a node is closed after this long. Default 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A connection is retired (after its current request) once it is this old, so DNS changes are picked up.
+    /// Default 5 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A node that does not accept a TCP connection within this time counts as failed. Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

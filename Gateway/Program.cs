@@ -6,6 +6,6 @@ builder.AddGateway();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
+app.MapGateway();
 
 app.Run();

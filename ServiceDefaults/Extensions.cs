@@ -2,9 +2,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModMesh.ServiceDefaults.Draining;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -36,6 +39,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddGracefulDrain();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -103,6 +107,26 @@ public static class ServiceDefaultsExtensions
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Graceful drain on SIGTERM (<see cref="IDrainState"/>): <c>/health/ready</c> fails at once (the "draining"
+    /// check; liveness stays healthy), the service keeps serving for "Drain:Delay" (default 5 s in Production, 0 in
+    /// Development) while <see cref="IDrainParticipant"/>s run, then Kestrel finishes the requests in flight within
+    /// "Drain:ShutdownTimeout" (default 30 s) and the process exits.
+    /// </summary>
+    public static TBuilder AddGracefulDrain<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<DrainOptions>().BindConfiguration(DrainOptions.SectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<DrainService>();
+        builder.Services.TryAddSingleton<IDrainState>(sp => sp.GetRequiredService<DrainService>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainService>());
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>, IHostEnvironment>((host, drain, environment) =>
+            host.ShutdownTimeout = (drain.Value.Delay ?? DrainOptions.DefaultDelay(environment.IsDevelopment())) + drain.Value.ShutdownTimeout);
+        builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name);
 
         return builder;
     }

@@ -86,7 +86,8 @@ internal sealed partial class ConsulDestinationSource(
                 continue;
             }
 
-            var scheme = entry.Service.Meta?.GetValueOrDefault("scheme") is "http" or "https" and var s ? s : defaultScheme;
+            var declared = entry.Service.Meta?.GetValueOrDefault("scheme");
+            var scheme = declared is "http" or "https" ? declared : defaultScheme;
             var address = new UriBuilder(scheme, host, entry.Service.Port).Uri.GetLeftPart(UriPartial.Authority);
             var id = seen.Add(entry.Service.ID) ? entry.Service.ID : $"{entry.Service.ID}@{entry.Node.Node}";
             destinations.Add(new Destination(id, address));

@@ -7,6 +7,7 @@ using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
+using ModMesh.Fetcher.Verification;
 using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher;
@@ -15,7 +16,8 @@ namespace ModMesh.Fetcher;
 public static class FetcherHostingExtensions
 {
     /// <summary>
-    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private"), the fill options ("ModMesh:Fill") and
+    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private"), checksum-database verification
+    /// ("ModMesh:Sumdb", "ModMesh:NoSumdb"), the fill options ("ModMesh:Fill") and
     /// <see cref="IModuleFiller"/>. Needs an <see cref="Storage.IBlobStore"/> and the coordination services registered.
     /// </summary>
     /// <param name="builder">The host.</param>
@@ -53,6 +55,7 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ModuleStore>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
+        builder.Services.TryAddSingleton<IChecksumVerifier, ChecksumDatabaseVerifier>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];
         var queued = hostedInCacheNode && (string.IsNullOrWhiteSpace(mode)

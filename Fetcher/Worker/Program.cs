@@ -6,6 +6,7 @@ using ModMesh.Storage;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddConsulRegistration("modmesh-fetcher");
 builder.AddModMeshStorage();
 builder.AddModMeshCoordination();
 builder.AddFetcher();

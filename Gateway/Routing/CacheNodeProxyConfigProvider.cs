@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using ModMesh.Discovery;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -7,9 +9,10 @@ namespace ModMesh.Gateway.Routing;
 
 /// <summary>
 /// Builds YARP's routes and clusters from <see cref="GatewayOptions"/>: one catch-all route to one cluster holding
-/// every cache node. A change of the "Gateway" section (a reloaded appsettings file) replaces the configuration
-/// without a restart. Names in <c>Nodes</c> such as "http://cachenode" are expanded to addresses by the service
-/// discovery destination resolver that <see cref="GatewayExtensions.AddGateway"/> registers.
+/// every cache node. The destinations come from the <see cref="IDestinationSource"/> chosen by "Gateway:Discovery"
+/// (static nodes, Consul, DNS); a change of the destinations or of the "Gateway" section (a reloaded appsettings
+/// file) pushes a new configuration generation without a restart. Names such as "http://cachenode" are expanded to
+/// addresses by the service discovery destination resolver that <see cref="GatewayExtensions.AddGateway"/> registers.
 /// </summary>
 internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
@@ -20,24 +23,46 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
     private const int CatchAllOrder = 1_000_000;
 
     private readonly IDisposable? _subscription;
+    private readonly IDisposable _destinationsSubscription;
+    private readonly IOptionsMonitor<GatewayOptions> _options;
+    private readonly IDestinationSource _destinations;
+    private readonly Lock _rebuild = new();
     private volatile ProxyConfig _config;
 
-    public CacheNodeProxyConfigProvider(IOptionsMonitor<GatewayOptions> options)
+    public CacheNodeProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, IDestinationSource destinations)
     {
-        _config = Build(options.CurrentValue);
-        _subscription = options.OnChange(updated =>
-        {
-            var previous = _config;
-            _config = Build(updated);
-            previous.SignalChanged();
-        });
+        _options = options;
+        _destinations = destinations;
+        _config = Build(options.CurrentValue, destinations.Current);
+        _subscription = options.OnChange(_ => Rebuild());
+        _destinationsSubscription = ChangeToken.OnChange(destinations.GetChangeToken, Rebuild);
     }
 
     public IProxyConfig GetConfig() => _config;
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _destinationsSubscription.Dispose();
+    }
 
-    internal static ProxyConfig Build(GatewayOptions options)
+    private void Rebuild()
+    {
+        ProxyConfig previous;
+        lock (_rebuild)
+        {
+            previous = _config;
+            _config = Build(_options.CurrentValue, _destinations.Current);
+        }
+
+        previous.SignalChanged();
+    }
+
+    /// <summary>The configuration with <c>options.Nodes</c> as destinations ("node0", "node1", ...).</summary>
+    internal static ProxyConfig Build(GatewayOptions options) =>
+        Build(options, new DestinationSet(options.Nodes.Select((address, i) => new Destination($"node{i}", address))));
+
+    internal static ProxyConfig Build(GatewayOptions options, DestinationSet nodes)
     {
         var route = new RouteConfig
         {
@@ -48,9 +73,9 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
         };
 
         var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < options.Nodes.Length; i++)
+        foreach (var node in nodes.Items)
         {
-            destinations[$"node{i}"] = new DestinationConfig { Address = options.Nodes[i] };
+            destinations[node.Id] = new DestinationConfig { Address = node.Address };
         }
 
         var cluster = new ClusterConfig
@@ -58,8 +83,8 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
             ClusterId = ClusterId,
             LoadBalancingPolicy = options.LoadBalancingPolicy,
             Destinations = destinations,
-            // Probes take a dead or draining node out of rotation and bring it back once it answers again;
-            // transport failures of real requests take it out at once.
+            // Probes of /health/ready take a dead or draining node out (3 failures) and bring it back (2 successes);
+            // failed requests take it out nginx-style (max_fails within fail_timeout, out for fail_timeout).
             HealthCheck = new HealthCheckConfig
             {
                 Active = new ActiveHealthCheckConfig
@@ -67,15 +92,22 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
                     Enabled = true,
                     Interval = options.HealthProbeInterval,
                     Timeout = options.HealthProbeTimeout,
-                    Policy = "ConsecutiveFailures",
+                    Policy = Health.FailuresAndSuccessesActiveHealthPolicy.PolicyName,
                     Path = options.HealthProbePath,
                 },
                 Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = true,
-                    Policy = "TransportFailureRate",
-                    ReactivationPeriod = options.HealthProbeInterval * 2,
+                    Policy = Health.MaxFailsPassiveHealthPolicy.PolicyName,
+                    ReactivationPeriod = options.FailTimeout,
                 },
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                [Health.MaxFailsPassiveHealthPolicy.CountMetadataKey] = options.MaxFails.ToString(CultureInfo.InvariantCulture),
+                [Health.MaxFailsPassiveHealthPolicy.FailTimeoutMetadataKey] = options.FailTimeout.ToString("c", CultureInfo.InvariantCulture),
+                [Health.FailuresAndSuccessesActiveHealthPolicy.FailuresMetadataKey] = options.HealthProbeFailuresToEject.ToString(CultureInfo.InvariantCulture),
+                [Health.FailuresAndSuccessesActiveHealthPolicy.SuccessesMetadataKey] = options.HealthProbeSuccessesToReadmit.ToString(CultureInfo.InvariantCulture),
             },
             HttpRequest = new ForwarderRequestConfig
             {

@@ -9,10 +9,13 @@ public sealed class BurstFixture : ScriptedClusterFixture
 {
     public const string Module = "example.com/cluster/Burst";
     public const string Version = "v1.0.0";
+    public const string TieredModule = "example.com/cluster/tiered";
 
     protected override void Script(ScriptedUpstream upstream, UpstreamFront front)
     {
         upstream.AddLargeZip(Module, Version, 4L << 20);
+        // Over the memory tier's 1 MiB entry limit: kept on the disk tier.
+        upstream.AddLargeZip(TieredModule, Version, 3L << 20);
         // A slow upstream: every answer starts 500 ms late, so the whole burst arrives while the fill runs.
         upstream.InjectFault(null, UpstreamFault.Delayed(TimeSpan.FromMilliseconds(500)));
     }
@@ -63,5 +66,38 @@ public sealed class BurstTests(BurstFixture fixture, ITestOutputHelper output) :
         Assert.Equal(1, info);
         Assert.Equal(1, mod);
         Assert.Equal(1, zip);
+    }
+
+    [Fact]
+    public async Task DiskTier_AfterConcurrentFirstReadsOnOneNode_KeepsTheZipAndServesTheNextReadFromDisk()
+    {
+        var cluster = fixture.Cluster;
+        var version = fixture.Upstream.Module(BurstFixture.TieredModule).Version(BurstFixture.Version);
+        var expected = Http.Hex(await version.ZipSha256Async());
+        var path = ScriptedUpstream.UrlPath(BurstFixture.TieredModule, $"@v/{BurstFixture.Version}.zip");
+        using var client = Http.NewClient();
+
+        // Committed through node 0; node 2 has never read it.
+        var fill = await Http.GetAsync(client, cluster.Nodes[0].Url + path);
+        Assert.True(fill.Ok && fill.Sha256 == expected, $"{fill}{Environment.NewLine}{cluster.Diagnostics()}");
+
+        // 20 concurrent first reads on node 2: each is a tier miss that copies the zip to the disk tier as it streams.
+        var wave = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Http.GetAsync(client, cluster.Nodes[2].Url + path)));
+        Assert.All(wave, a => Assert.True(a.Ok && a.Sha256 == expected, a.ToString()));
+        await Task.Delay(1500); // the copies are published when each stream completes; scrapes are cached briefly
+        var tierFolder = cluster.TierPath(2);
+        var filesAfterWave = Directory.Exists(tierFolder) ? Directory.GetFiles(tierFolder, "*", SearchOption.AllDirectories) : [];
+        var diskHitsBefore = (await Metrics.ScrapeAsync(client, cluster.Nodes[2])).Sum("modmesh_tier_reads_total", ("result", "hit"), ("tier", "disk"));
+
+        var next = await Http.GetAsync(client, cluster.Nodes[2].Url + path);
+        await Task.Delay(1500);
+        var scrape = await Metrics.ScrapeAsync(client, cluster.Nodes[2]);
+        var diskHitsAfter = scrape.Sum("modmesh_tier_reads_total", ("result", "hit"), ("tier", "disk"));
+        output.WriteLine($"node 2 disk tier after 20 concurrent first reads: {filesAfterWave.Length} file(s) in {tierFolder}: {string.Join(", ", filesAfterWave.Select(Path.GetFileName))}");
+        output.WriteLine($"next read: {next}; node 2 disk-tier hits {diskHitsBefore} → {diskHitsAfter}; tier misses so far {scrape.Sum("modmesh_tier_reads_total", ("result", "miss"))}");
+
+        Assert.True(next.Ok && next.Sha256 == expected, next.ToString());
+        Assert.True(filesAfterWave.Length >= 1, "the disk tier holds no copy of the zip after 20 complete reads");
+        Assert.Equal(diskHitsBefore + 1, diskHitsAfter);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Upstream;
+using ModMesh.Fetcher.Verification;
 using ModMesh.Protocol;
 using ModMesh.Storage;
 using ModMesh.Storage.Modules;
@@ -25,7 +26,8 @@ internal sealed partial class ModuleFiller(
     INegativeCache negative,
     IOptions<FillOptions> options,
     TimeProvider time,
-    ILogger<ModuleFiller> logger) : IModuleFiller
+    ILogger<ModuleFiller> logger,
+    IChecksumVerifier? checksums = null) : IModuleFiller
 {
     private readonly ConcurrentDictionary<ModuleVersionKey, Lazy<Task<FillOutcome>>> _inflight = new();
     private readonly FillOptions _options = options.Value;
@@ -286,6 +288,17 @@ internal sealed partial class ModuleFiller(
             if (problem is not null)
             {
                 return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {problem}");
+            }
+
+            // Rule 7: checked against the checksum database before anything reaches the store.
+            if (checksums is not null && checksums.AppliesTo(request.ModulePath))
+            {
+                spool.Position = 0;
+                var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, DirHash.HashZip(spool), token).ConfigureAwait(false);
+                if (!verdict.Allows)
+                {
+                    return new FillOutcome(verdict.Status == ChecksumStatus.TimedOut ? FillStatus.UpstreamTimeout : FillStatus.Failed, verdict.Message);
+                }
             }
 
             spool.Position = 0;

@@ -28,6 +28,15 @@ public sealed class UpstreamOptions : IValidatableObject
     /// </summary>
     public string NoSumdb { get; set; } = "";
 
+    /// <summary>
+    /// The checksum database that public module content is verified against before it is committed, written like
+    /// GOSUMDB: "off" (or empty) = no verification; "sum.golang.org" = Go's public database with its well-known key;
+    /// or a verifier key "name+hash+base64key" of another (e.g. a private) database. The database is reached through
+    /// the upstream chain's checksum-database proxy ("{upstream}/sumdb/{name}/..."). Modules matching
+    /// <see cref="Private"/> or <see cref="NoSumdb"/> are never looked up. Default: "off" (for now).
+    /// </summary>
+    public string Sumdb { get; set; } = "off";
+
     /// <summary>How long an upstream may take to start answering (status and headers). Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -40,6 +49,11 @@ public sealed class UpstreamOptions : IValidatableObject
         if (!ProxyList.TryParse(Upstream, out _, out var error))
         {
             yield return new ValidationResult($"ModMesh:Upstream is not a valid GOPROXY list: {error}", [nameof(Upstream)]);
+        }
+
+        if (!Protocol.Sumdb.SumdbSetting.TryParse(Sumdb, out _, out var sumdbError))
+        {
+            yield return new ValidationResult($"ModMesh:Sumdb: {sumdbError}", [nameof(Sumdb)]);
         }
 
         if (ResponseTimeout <= TimeSpan.Zero || IdleReadTimeout <= TimeSpan.Zero)

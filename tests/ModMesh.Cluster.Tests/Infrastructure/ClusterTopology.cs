@@ -90,7 +90,7 @@ public sealed class ClusterTopology : IAsyncDisposable
             var gatewayEnvironment = new Dictionary<string, string?>
             {
                 ["Gateway__HealthProbeInterval"] = "00:00:01",
-                ["Gateway__HealthProbeTimeout"] = "00:00:01",
+                ["Gateway__HealthProbeTimeout"] = "00:00:02",
             };
             for (var i = 0; i < topology.Nodes.Length; i++)
             {
@@ -121,6 +121,9 @@ public sealed class ClusterTopology : IAsyncDisposable
             throw new InvalidOperationException($"The cluster did not start: {ex.Message}{System.Environment.NewLine}{diagnostics}", ex);
         }
     }
+
+    /// <summary>The disk-tier folder (ModMesh:LocalTier:DiskPath) of node <paramref name="index"/>.</summary>
+    public string TierPath(int index) => Path.Combine(_root, $"n{index}", "tier");
 
     /// <summary>Starts one more fetcher ("f{n}").</summary>
     public async Task<ServiceProcess> StartFetcherAsync()

@@ -10,6 +10,7 @@ internal sealed class SwitchableCoordinator
     private volatile Exception? _failure;
     private TaskCompletionSource _broken = NewBroken();
     private int _calls;
+    private readonly TaskCompletionSource _waitBroken = NewBroken();
 
     /// <summary>The exception every call throws from now on; null: the coordinator answers.</summary>
     public Exception? Failure
@@ -24,6 +25,9 @@ internal sealed class SwitchableCoordinator
             }
         }
     }
+
+    /// <summary>Completes once a running wait has thrown the failure of <see cref="BreakPendingWaits"/>.</summary>
+    public Task WaitBroken => _waitBroken.Task;
 
     /// <summary>Calls received (answered or failed).</summary>
     public int Calls => Volatile.Read(ref _calls);
@@ -92,6 +96,7 @@ internal sealed class SwitchableCoordinator
                 if (await Task.WhenAny(wait, broken) == broken)
                 {
                     _ = wait.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed: the wait is abandoned
+                    owner._waitBroken.TrySetResult();
                     await broken;
                 }
 

@@ -1,0 +1,9 @@
+namespace ModMesh.ServiceDefaults;
+
+/// <summary>Every log event id of the shared service defaults, in one place.</summary>
+internal static class EventIds
+{
+    public const int DrainStarted = 1;
+    public const int DrainDelayFinished = 2;
+    public const int DrainParticipantFailed = 3;
+}

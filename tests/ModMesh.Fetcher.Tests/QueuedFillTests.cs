@@ -1,0 +1,219 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using ModMesh.Coordination;
+using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Queueing;
+using ModMesh.Storage.Modules;
+using ModMesh.TestSupport.Http;
+
+namespace ModMesh.Fetcher.Tests;
+
+/// <summary>
+/// The queued fill path end to end in one process: a cache node's <see cref="QueuedModuleFiller"/> enqueues, the
+/// <see cref="FillJobConsumer"/> fills from a real HTTP upstream on 127.0.0.1 into a folder store, and the node hears
+/// the outcome.
+/// </summary>
+public sealed class QueuedFillTests : IAsyncLifetime
+{
+    private ScriptedUpstream _upstream = null!;
+
+    /// <summary>A bound on every call, so a hang fails instead of stalling the run.</summary>
+    private CancellationToken Ct { get; } = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    public async Task InitializeAsync() => _upstream = await ScriptedUpstream.StartAsync();
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    [Fact]
+    public async Task EnsureFilledAsync_NewVersion_EnqueuedFilledByConsumerAndCommitted()
+    {
+        const string path = "example.com/Queued";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        await using var host = await FillHost.StartAsync(_upstream);
+        Assert.IsType<QueuedModuleFiller>(host.Filler);
+
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(1, host.Queue.Enqueued);
+        await EventuallyAsync(() => host.Queue.Acknowledged == 1, "the consumer acknowledged the job");
+        Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, Ct));
+        Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Zip), Ct));
+        Assert.Equal(version.Mod, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Mod), Ct));
+        Assert.Equal(version.Info, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Info), Ct));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.0.0.zip"));
+        Assert.Empty(host.SpoolFiles());
+    }
+
+    [Fact]
+    public async Task EnsureFilledAsync_CommittedVersion_AnsweredWithoutQueueOrUpstream()
+    {
+        const string path = "example.com/again";
+        _upstream.AddModule(path, "v1.0.0");
+        await using var host = await FillHost.StartAsync(_upstream);
+        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct)).Status);
+        int requests = _upstream.TotalRequests;
+
+        var again = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.Filled, again.Status);
+        Assert.Equal(1, host.Queue.Enqueued);
+        Assert.Equal(requests, _upstream.TotalRequests);
+    }
+
+    [Fact]
+    public async Task EnsureFilledAsync_20ConcurrentCallers_OneJobAndOneUpstreamZipRequest()
+    {
+        const string path = "example.com/hot";
+        _upstream.AddModule(path, "v1.2.3");
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.2.3.zip"), UpstreamFault.Delayed(TimeSpan.FromMilliseconds(500)));
+        await using var host = await FillHost.StartAsync(_upstream);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(
+            () => host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.2.3"), Ct), Ct)));
+
+        Assert.All(outcomes, o => Assert.Equal(FillStatus.Filled, o.Status));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.2.3.zip"));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.2.3.info"));
+        Assert.Equal(1, host.Queue.Enqueued);
+    }
+
+    [Fact]
+    public async Task EnsureFilledAsync_UpstreamNotFound_NotFoundThenNegativeCacheAnswersWithoutUpstream()
+    {
+        const string path = "example.com/missing";
+        await using var host = await FillHost.StartAsync(_upstream);
+
+        var first = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+        int requests = _upstream.TotalRequests;
+        var second = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.NotFound, first.Status);
+        Assert.Contains("404", first.Message, StringComparison.Ordinal);
+        Assert.Equal(1, requests);
+        Assert.Equal(FillStatus.NotFound, second.Status);
+        Assert.Equal(requests, _upstream.TotalRequests);
+        Assert.Equal(1, host.Queue.Enqueued);
+        Assert.False(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, Ct));
+    }
+
+    [Fact]
+    public async Task EnsureFilledAsync_FillSlowerThanWaitTimeout_TimedOutThenFillStillCompletes()
+    {
+        const string path = "example.com/slow";
+        var version = _upstream.AddModule(path, "v0.1.0").Version("v0.1.0");
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v0.1.0.zip"), UpstreamFault.Delayed(TimeSpan.FromSeconds(2)));
+        await using var host = await FillHost.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:WaitTimeout"] = "00:00:00.300" });
+        var request = FillHost.Request(path, "v0.1.0");
+
+        var outcome = await host.Filler.EnsureFilledAsync(request, Ct);
+
+        Assert.Equal(FillStatus.TimedOut, outcome.Status);
+        Assert.False(await host.Store.IsCommittedAsync(request.Key, Ct));
+        await EventuallyAsync(() => File.Exists(host.BlobFile(path, "v0.1.0", ModuleFile.Info)), "the fill committed the version after the wait ran out");
+        Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v0.1.0", ModuleFile.Zip), Ct));
+        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(request, Ct)).Status);
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v0.1.0.zip"));
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("example.com/evil@v1.0.0/../x")]
+    [InlineData("example.com/evil@v1.0.0/a/../../x")]
+    [InlineData("/etc/passwd")]
+    [InlineData("example.com/other@v1.0.0/lib.go")]
+    [InlineData("example.com/evil@v1.0.1/lib.go")]
+    [InlineData("example.com/evil@v1.0.0/README|example.com/evil@v1.0.0/readme")]
+    [InlineData("example.com/evil@v1.0.0/Sub/a.go|example.com/evil@v1.0.0/sub/A.go")]
+    public async Task EnsureFilledAsync_MaliciousZip_FailedAndNothingCommitted(string badEntries)
+    {
+        const string path = "example.com/evil";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        version.SmallZip = Zip([$"{path}@v1.0.0/go.mod", .. badEntries.Split('|')]);
+        await using var host = await FillHost.StartAsync(_upstream);
+
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Contains("rejected", outcome.Message, StringComparison.Ordinal);
+        AssertNothingCommitted(host, path, "v1.0.0");
+        Assert.Empty(host.SpoolFiles());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EnsureFilledAsync_ZipOverMaxZipBytes_FailedNothingCommittedNoSpoolLeft(bool unsized)
+    {
+        const string path = "example.com/big";
+        _upstream.AddLargeZip(path, "v1.0.0", dataBytes: 300_000);
+        if (unsized)
+        {
+            _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.0.0.zip"), UpstreamFault.Unsized);
+        }
+
+        await using var host = await FillHost.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:MaxZipBytes"] = "100000" });
+
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Contains("100000", outcome.Message, StringComparison.Ordinal);
+        AssertNothingCommitted(host, path, "v1.0.0");
+        Assert.Empty(host.SpoolFiles());
+    }
+
+    [Fact]
+    public async Task EnsureFilledAsync_ZipJustUnderMaxZipBytes_Filled()
+    {
+        const string path = "example.com/fits";
+        var version = _upstream.AddLargeZip(path, "v1.0.0", dataBytes: 50_000);
+        await using var host = await FillHost.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:MaxZipBytes"] = version.ZipLength.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(version.ZipLength, new FileInfo(host.BlobFile(path, "v1.0.0", ModuleFile.Zip)).Length);
+        Assert.Empty(host.SpoolFiles());
+    }
+
+    private static void AssertNothingCommitted(FillHost host, string path, string version)
+    {
+        Assert.False(File.Exists(host.BlobFile(path, version, ModuleFile.Info)), ".info (the commit marker) was written");
+        Assert.False(File.Exists(host.BlobFile(path, version, ModuleFile.Zip)), "the rejected zip reached the store");
+        var infos = Directory.Exists(host.StoragePath)
+            ? Directory.GetFiles(host.StoragePath, "*.info", SearchOption.AllDirectories)
+            : [];
+        Assert.Empty(infos);
+    }
+
+    private static byte[] Zip(IEnumerable<string> entryNames)
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var name in entryNames)
+            {
+                using var entry = archive.CreateEntry(name).Open();
+                entry.Write(Encoding.UTF8.GetBytes(name.EndsWith("go.mod", StringComparison.Ordinal) ? "module example.com/evil\n" : "package evil\n"));
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bound.CancelAfter(TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (bound.IsCancellationRequested)
+            {
+                Assert.Fail($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(25, CancellationToken.None);
+        }
+    }
+}

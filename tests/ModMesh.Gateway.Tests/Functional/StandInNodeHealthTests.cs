@@ -1,0 +1,67 @@
+using ModMesh.Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ModMesh.Gateway.Tests.Functional;
+
+/// <summary>
+/// A real in-process gateway under steady load in front of three stand-in nodes the test controls: one of them starts
+/// answering 503, or hangs, and is taken out after max_fails while clients see no failure (retries cover it).
+/// </summary>
+public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly List<StandInNode> _nodes = [];
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            _nodes.Add(await StandInNode.StartAsync($"n{i}"));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static string[] Paths() => Enumerable.Range(0, 60).Select(i => $"/example.com/standin/m{i}/@v/v1.0.0.info").ToArray();
+
+    [Theory]
+    [InlineData(StandInMode.ServiceUnavailable)]
+    [InlineData(StandInMode.Hang)]
+    public async Task FailingNode_UnderLoad_EjectedAfterMaxFailsWithoutClientErrors(StandInMode failure)
+    {
+        var settings = TestGateway.FastHealth();
+        settings["Gateway:ActivityTimeout"] = "00:00:01";
+        settings["Gateway:FailTimeout"] = "00:00:03";
+        await using var gateway = await TestGateway.StartAsync(_nodes.Select(n => n.Url).ToList(), settings);
+        var bad = _nodes[1];
+        var badId = gateway.IdOf(bad.Url);
+        await using var load = LoadLoop.Start(gateway.BaseAddress, Paths());
+        await Task.Delay(500);
+
+        var before = bad.Failed;
+        bad.Mode = failure; // readiness stays 200: only the passive policy can see it
+        var toEject = await Wait.UntilAsync(() => gateway.Node(badId).Health.Passive == Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy, TimeSpan.FromSeconds(10), "the failing node is out");
+        var failedBeforeEject = bad.Failed - before;
+        var servedAtEject = bad.Requests;
+        await Task.Delay(1000);
+        var servedWhileOut = bad.Requests - servedAtEject;
+
+        // After fail_timeout, one trial request; it fails, so the node is out again at once.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var trials = bad.Requests - servedAtEject;
+        await load.StopAsync();
+
+        output.WriteLine($"{failure}: out after {toEject.TotalMilliseconds:F0} ms and {failedBeforeEject} failed requests (max_fails 3, 8 concurrent loops); " +
+            $"{servedWhileOut} requests reached it in the next 1 s; {trials} trial request(s) after fail_timeout; retries {gateway.Retries}");
+        output.WriteLine($"load: {load.Summary()}");
+        Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
+        Assert.InRange(failedBeforeEject, 3, 3 + 8); // max_fails, plus requests already in flight when it reached 3
+        Assert.Equal(0, servedWhileOut);
+        Assert.InRange(trials, 1, 8);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using ModMesh.TestSupport.Http;
+
+namespace ModMesh.Gateway.Tests.Infrastructure;
+
+/// <summary>How a <see cref="StandInNode"/> answers GOPROXY requests.</summary>
+internal enum StandInMode
+{
+    Normal,
+    ServiceUnavailable,
+    NotFound,
+    Hang,
+}
+
+/// <summary>
+/// A Kestrel "cache node" the test controls: /health/ready answers 200 (or 503 when <see cref="ReadinessFailing"/>),
+/// every other path answers per <see cref="Mode"/> ("node:{name} {path}" when normal). Counts what it served.
+/// </summary>
+internal sealed class StandInNode : IAsyncDisposable
+{
+    private readonly LoopbackWebServer _server;
+    private int _requests;
+    private int _failed;
+
+    private StandInNode(string name, LoopbackWebServer server)
+    {
+        Name = name;
+        _server = server;
+    }
+
+    public string Name { get; }
+
+    public string Url => _server.Url;
+
+    private volatile StandInMode _mode;
+    private volatile bool _readinessFailing;
+
+    public StandInMode Mode { get => _mode; set => _mode = value; }
+
+    public bool ReadinessFailing { get => _readinessFailing; set => _readinessFailing = value; }
+
+    /// <summary>GOPROXY requests received (any answer).</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests answered 503 or left hanging.</summary>
+    public int Failed => Volatile.Read(ref _failed);
+
+    public static async Task<StandInNode> StartAsync(string name)
+    {
+        StandInNode? node = null;
+        var server = await LoopbackWebServer.StartAsync(context => node!.HandleAsync(context));
+        node = new StandInNode(name, server);
+        return node;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (context.Request.Path.StartsWithSegments("/health"))
+        {
+            context.Response.StatusCode = ReadinessFailing ? 503 : 200;
+            await context.Response.WriteAsync(ReadinessFailing ? "draining" : "Healthy");
+            return;
+        }
+
+        Interlocked.Increment(ref _requests);
+        switch (Mode)
+        {
+            case StandInMode.ServiceUnavailable:
+                Interlocked.Increment(ref _failed);
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsync("unavailable");
+                return;
+            case StandInMode.NotFound:
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsync("not found");
+                return;
+            case StandInMode.Hang:
+                Interlocked.Increment(ref _failed);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return;
+            default:
+                var body = Encoding.UTF8.GetBytes($"node:{Name} {context.Request.Method} {context.Request.Path}");
+                context.Response.ContentType = "text/plain";
+                context.Response.ContentLength = body.Length;
+                if (!HttpMethods.IsHead(context.Request.Method))
+                {
+                    await context.Response.Body.WriteAsync(body);
+                }
+
+                return;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}
