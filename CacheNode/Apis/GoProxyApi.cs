@@ -135,6 +135,13 @@ public static partial class GoProxyApi
             return Results.File(path, contentType, lastModified: properties.LastModified, entityTag: etag);
         }
 
+        // A stream that cannot seek would go out chunked; the length is known, so say it, and a client can tell a
+        // cut-off transfer from a complete one by the length alone.
+        if (!reader.Content.CanSeek)
+        {
+            context.Response.ContentLength = properties.Length;
+        }
+
         return Results.Stream(reader.Content, contentType, lastModified: properties.LastModified, entityTag: etag);
     }
 

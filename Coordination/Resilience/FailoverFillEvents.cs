@@ -49,31 +49,45 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
 
             using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var localWait = local.WaitAsync(timeout, both.Token);
-            var sharedWait = SharedOrTimedOutAsync(timeout, both.Token);
-            var first = await Task.WhenAny(localWait, sharedWait).ConfigureAwait(false);
-            var outcome = await first.ConfigureAwait(false);
-            var other = first == localWait ? sharedWait : localWait;
-            if (outcome.Status == FillStatus.TimedOut)
+            var sharedWait = SharedOrNullAsync(timeout, both.Token);
+            FillOutcome? outcome;
+            if (await Task.WhenAny((Task)localWait, sharedWait).ConfigureAwait(false) == localWait)
             {
-                outcome = await other.ConfigureAwait(false);
+                outcome = await localWait.ConfigureAwait(false);
+                if (outcome.Status == FillStatus.TimedOut)
+                {
+                    // Both waits share the timeout; the shared one ends about now (or failed: then local decided).
+                    outcome = await sharedWait.ConfigureAwait(false) ?? outcome;
+                }
             }
             else
             {
-                await both.CancelAsync().ConfigureAwait(false);
-                try
+                outcome = await sharedWait.ConfigureAwait(false);
+                if (outcome is null || outcome.Status == FillStatus.TimedOut)
                 {
-                    await other.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
+                    // The shared coordinator failed (or timed out) first: the local wait decides.
+                    outcome = await localWait.ConfigureAwait(false);
                 }
             }
 
+            await both.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(Quietly(localWait), Quietly(sharedWait)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return outcome;
         }
 
-        private async Task<FillOutcome> SharedOrTimedOutAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        private static async Task Quietly(Task task)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private async Task<FillOutcome?> SharedOrNullAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             try
             {
@@ -81,9 +95,8 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
             }
             catch (Exception ex) when (failover.IsUnavailable(ex))
             {
-                // Lost the shared coordinator mid-wait: the local wait decides.
-                await Task.Delay(timeout, cancellationToken).ConfigureAwait(false);
-                return FillOutcome.TimedOut;
+                // Lost the shared coordinator mid-wait.
+                return null;
             }
         }
 

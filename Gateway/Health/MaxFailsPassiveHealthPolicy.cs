@@ -65,7 +65,8 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
         var now = _timeProvider.GetTimestamp();
         var window = _windows.GetValue(destination, static _ => new FailureWindow());
 
-        var decision = window.Record(outcome != ForwardingOutcome.Success, now, maxFails, ToTicks(failTimeout));
+        var isOut = destination.Health.Passive == DestinationHealth.Unhealthy;
+        var decision = window.Record(outcome != ForwardingOutcome.Success, isOut, now, maxFails, ToTicks(failTimeout));
         switch (decision)
         {
             case WindowDecision.Counted:
@@ -92,14 +93,14 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
     internal sealed class FailureWindow
     {
         private readonly Queue<long> _failures = new();
-        private long _outUntil = long.MinValue;
         private bool _onTrial;
 
-        public WindowDecision Record(bool failed, long now, int maxFails, long failTimeoutTicks)
+        /// <param name="isOut">The node is out now (YARP brings it back when the reactivation period ends).</param>
+        public WindowDecision Record(bool failed, bool isOut, long now, int maxFails, long failTimeoutTicks)
         {
             lock (_failures)
             {
-                if (now < _outUntil)
+                if (isOut)
                 {
                     // Requests sent before the node was taken out finish now; they change nothing.
                     return WindowDecision.None;
@@ -129,7 +130,6 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
                 }
 
                 _failures.Clear();
-                _outUntil = now + failTimeoutTicks;
                 _onTrial = true;
                 return WindowDecision.Eject;
             }

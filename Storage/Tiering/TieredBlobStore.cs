@@ -28,6 +28,7 @@ public sealed class TieredBlobStore : IBlobStore
     private readonly string _diskFolder;
     private long _hits;
     private long _misses;
+    private long _writes;
 
     /// <summary>Wraps <paramref name="shared"/>.</summary>
     public TieredBlobStore(IBlobStore shared, LocalTierOptions options)
@@ -106,7 +107,10 @@ public sealed class TieredBlobStore : IBlobStore
             {
                 var file = new FileStream(onDisk.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 Hit("disk");
-                return new BlobReader(file, onDisk.Properties, onDisk.Path);
+
+                // No LocalFilePath: the file may be evicted (deleted) at any moment, so it is served from this open
+                // handle (which keeps its bytes on Linux) and never reopened by path.
+                return new BlobReader(file, onDisk.Properties);
             }
             catch (IOException)
             {
@@ -116,6 +120,7 @@ public sealed class TieredBlobStore : IBlobStore
 
         Interlocked.Increment(ref _misses);
         Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+        var writesBefore = Interlocked.Read(ref _writes);
         var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (reader is null)
         {
@@ -129,19 +134,31 @@ public sealed class TieredBlobStore : IBlobStore
             {
                 var bytes = new byte[reader.Properties.Length];
                 await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                _memory.Set(key, (bytes, reader.Properties));
+                if (await StillCurrentAsync(key, reader.Properties, writesBefore).ConfigureAwait(false))
+                {
+                    _memory.Set(key, (bytes, reader.Properties));
+                }
+
                 return new BlobReader(new MemoryStream(bytes, writable: false), reader.Properties);
             }
         }
 
         if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
         {
-            var final = DiskPathOf(key);
+            // A file of its own for every copy: overlapping first reads each finish a copy, and replacing the
+            // index entry deletes the previous copy, never the one just moved in.
+            var final = $"{DiskPathOf(key)}.{Guid.NewGuid():N}";
             var properties = reader.Properties;
-            var tee = new TeeToFileStream(reader.Content, final + $".{Guid.NewGuid():N}.part", properties.Length, completed =>
+            var tee = new TeeToFileStream(reader.Content, final + ".part", properties.Length, completed =>
             {
                 try
                 {
+                    if (!StillCurrentAsync(key, properties, writesBefore).AsTask().GetAwaiter().GetResult())
+                    {
+                        TryDelete(completed);
+                        return;
+                    }
+
                     File.Move(completed, final, overwrite: true);
                     _disk.Set(key, (final, properties));
                 }
@@ -190,8 +207,32 @@ public sealed class TieredBlobStore : IBlobStore
     private static bool IsImmutable(string key) =>
         key.StartsWith("modules/", StringComparison.Ordinal) || key.StartsWith("sumdb/", StringComparison.Ordinal);
 
+    /// <summary>
+    /// True when a copy made from a read that started at <paramref name="writesBefore"/> may be kept: no write or
+    /// delete went through the tier since (the common case, no round trip), or the shared store still has the same
+    /// version of the blob (a write of another key happened meanwhile).
+    /// </summary>
+    private async ValueTask<bool> StillCurrentAsync(string key, BlobProperties copied, long writesBefore)
+    {
+        if (Interlocked.Read(ref _writes) == writesBefore)
+        {
+            return true;
+        }
+
+        try
+        {
+            var now = await _shared.StatAsync(key, CancellationToken.None).ConfigureAwait(false);
+            return now is not null && now.ETag == copied.ETag && now.Length == copied.Length;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private void Forget(string key)
     {
+        Interlocked.Increment(ref _writes);
         _stats.Remove(key);
         _memory?.Remove(key);
         _disk?.Remove(key);

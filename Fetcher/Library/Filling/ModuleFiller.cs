@@ -294,7 +294,17 @@ internal sealed partial class ModuleFiller(
             if (checksums is not null && checksums.AppliesTo(request.ModulePath))
             {
                 spool.Position = 0;
-                var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, DirHash.HashZip(spool), token).ConfigureAwait(false);
+                string zipHash;
+                try
+                {
+                    zipHash = DirHash.HashZip(spool);
+                }
+                catch (InvalidDataException ex)
+                {
+                    return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {ex.Message}");
+                }
+
+                var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, zipHash, token).ConfigureAwait(false);
                 if (!verdict.Allows)
                 {
                     return new FillOutcome(verdict.Status == ChecksumStatus.TimedOut ? FillStatus.UpstreamTimeout : FillStatus.Failed, verdict.Message);

@@ -310,11 +310,6 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
 
     public int Height => height;
 
-    /// <summary>Requests sent for tiles (for tests).</summary>
-    internal int Requests;
-
-    internal int CachedCount => _cache.Count;
-
     public async Task<IReadOnlyList<byte[]>> ReadTilesAsync(IReadOnlyList<Tile> tiles, CancellationToken cancellationToken) =>
         await Task.WhenAll(tiles.Select(t => ReadTileAsync(t, cancellationToken))).ConfigureAwait(false);
 
@@ -388,7 +383,6 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
 
     private async Task<(byte[]? Data, UpstreamStatus Status, string Message)> FetchAsync(Tile tile, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref Requests);
         using var response = await upstream.GetAsync("", escapedPath, tile.Path, cancellationToken).ConfigureAwait(false);
         if (response.Status != UpstreamStatus.Ok)
         {

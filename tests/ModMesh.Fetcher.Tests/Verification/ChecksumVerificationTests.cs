@@ -276,4 +276,23 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         Assert.Equal(ChecksumStatus.Skipped, verdict.Status);
         Assert.Equal(0, _upstream.TotalRequests);
     }
+
+    [Fact]
+    public async Task Fill_SecondModuleInSameTree_TilesServedFromCache()
+    {
+        const string first = "example.com/cached-a";
+        const string second = "example.com/cached-b";
+        _database.Add(_upstream.AddModule(first, "v1.0.0").Version("v1.0.0"));
+        _database.AddFiller(300);
+        _database.Add(_upstream.AddModule(second, "v1.0.0").Version("v1.0.0"));
+        await using var host = await StartHostAsync();
+        var tilePaths = _database.Files().Select(f => f.Path).Where(p => p.Contains("/tile/", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Status);
+        var tilesAfterFirst = tilePaths.Sum(_upstream.RequestCount);
+        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(second, "v1.0.0"), Ct)).Status);
+
+        Assert.True(tilesAfterFirst > 0);
+        Assert.Equal(tilesAfterFirst, tilePaths.Sum(_upstream.RequestCount));
+    }
 }

@@ -62,6 +62,7 @@ public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
         Assert.InRange(failedBeforeEject, 3, 3 + 8); // max_fails, plus requests already in flight when it reached 3
         Assert.Equal(0, servedWhileOut);
-        Assert.InRange(trials, 1, 8);
+        // A 503 fails the trial at once; a hanging node collects up to one request per loop before the first times out.
+        Assert.InRange(trials, 1, failure == StandInMode.Hang ? 3 * 8 : 8);
     }
 }

@@ -89,7 +89,7 @@ public sealed class MaxFailsPassiveHealthPolicyTests
     public void RequestProxied_AfterFailTimeout_TrialSuccessReadmitsWithCleanSlate()
     {
         EjectNow();
-        _time.Advance(FailTimeout); // YARP's reactivation timer makes the node available again here
+        Reactivate();
 
         Proxied(YarpFakes.Answered(StatusCodes.Status200OK)); // the trial succeeds
         Proxied(YarpFakes.Answered(StatusCodes.Status503ServiceUnavailable));
@@ -102,7 +102,7 @@ public sealed class MaxFailsPassiveHealthPolicyTests
     public void RequestProxied_AfterFailTimeout_TrialFailureEjectsAgainAtOnce()
     {
         EjectNow();
-        _time.Advance(FailTimeout);
+        Reactivate();
 
         Proxied(YarpFakes.Failed(ForwarderError.Request));
 
@@ -137,6 +137,13 @@ public sealed class MaxFailsPassiveHealthPolicyTests
         var (_, health, reactivation) = Assert.Single(_updater.Passive);
         Assert.Equal(DestinationHealth.Unhealthy, health);
         Assert.Equal(TimeSpan.FromSeconds(5), reactivation);
+    }
+
+    /// <summary>What YARP's reactivation timer does after the period passed to SetPassive.</summary>
+    private void Reactivate()
+    {
+        _time.Advance(FailTimeout);
+        _node.Health.Passive = DestinationHealth.Unknown;
     }
 
     private void EjectNow()

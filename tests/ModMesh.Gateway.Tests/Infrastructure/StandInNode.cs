@@ -5,7 +5,7 @@ using ModMesh.TestSupport.Http;
 namespace ModMesh.Gateway.Tests.Infrastructure;
 
 /// <summary>How a <see cref="StandInNode"/> answers GOPROXY requests.</summary>
-internal enum StandInMode
+public enum StandInMode
 {
     Normal,
     ServiceUnavailable,

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using ModMesh.Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ModMesh.Gateway.Tests.Functional;
+
+/// <summary>
+/// A real Kestrel gateway (in this process, wired as Program.cs) in front of three real cache node processes, under
+/// bounded steady load on loopback (8 concurrent loops). Prints the measured figures.
+/// </summary>
+public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputHelper output) : IClassFixture<CacheNodeCluster>, IAsyncLifetime
+{
+    public Task InitializeAsync() => cluster.EnsureAllRunningAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<TestGateway> StartGatewayAsync() => TestGateway.StartAsync(cluster.Urls, TestGateway.FastHealth());
+
+    private static async Task WaitAllInAsync(TestGateway gateway) =>
+        await Wait.UntilAsync(() => gateway.Nodes().Count == CacheNodeCluster.NodeCount && gateway.Nodes().All(n => gateway.IsIn(n.DestinationId)),
+            TimeSpan.FromSeconds(10), "every node is in");
+
+    [Fact]
+    public async Task KillOneOfThree_UnderLoad_NoFailedRequests_AndRestartedNodeIsReadmitted()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await WaitAllInAsync(gateway);
+        var victim = gateway.IdOf(cluster.Urls[1]);
+        await using var load = LoadLoop.Start(gateway.BaseAddress, CacheNodeCluster.Paths);
+        await Task.Delay(1000);
+
+        var atKill = load.Requests;
+        var killed = Stopwatch.StartNew();
+        cluster.Kill(1);
+        await Wait.UntilAsync(() => gateway.IsOut(victim), TimeSpan.FromSeconds(10), "the killed node is out");
+        var toEject = killed.Elapsed; // from just before SIGKILL (Kill waits for the exit)
+        await Task.Delay(1500);
+        var duringOutage = load.Requests - atKill;
+        var errorsDuringOutage = load.Errors;
+
+        var restart = Stopwatch.StartNew();
+        await cluster.RestartAsync(1);
+        var nodeReady = restart.Elapsed;
+        var beforeReadmit = await cluster.ProxyRequestsAsync(1);
+        var toReadmit = await Wait.UntilAsync(() => gateway.Node(victim).Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy,
+            TimeSpan.FromSeconds(10), "the restarted node is readmitted");
+        await Task.Delay(1000);
+        await load.StopAsync();
+        await Task.Delay(1200); // the node's Prometheus answer is cached briefly
+        var servedAfterReadmit = await cluster.ProxyRequestsAsync(1) - beforeReadmit;
+
+        output.WriteLine($"kill: {duringOutage} requests from the kill until 1.5 s after the ejection, {errorsDuringOutage} errors; " +
+            $"out {toEject.TotalMilliseconds:F0} ms after SIGKILL (probes every 250 ms, 3 to eject; max_fails 3); retries {gateway.Retries}");
+        output.WriteLine($"restart: process ready in {nodeReady.TotalMilliseconds:F0} ms, readmitted {toReadmit.TotalMilliseconds:F0} ms after ready " +
+            $"(2 successful probes), then served {servedAfterReadmit} requests in ~1 s");
+        output.WriteLine($"whole run: {load.Summary()}");
+        Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
+        Assert.True(servedAfterReadmit > 0, "the readmitted node takes traffic again");
+    }
+
+    [Fact]
+    public async Task RollingRestartOfAllNodes_UnderLoad_NoFailedRequests()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await WaitAllInAsync(gateway);
+        await using var load = LoadLoop.Start(gateway.BaseAddress, CacheNodeCluster.Paths);
+        await Task.Delay(500);
+
+        var lines = new List<string>();
+        for (var i = 0; i < CacheNodeCluster.NodeCount; i++)
+        {
+            var id = gateway.IdOf(cluster.Urls[i]);
+            var clock = Stopwatch.StartNew();
+            var stopping = cluster.StopAsync(i);
+            var toOut = await Wait.UntilAsync(() => gateway.IsOut(id), TimeSpan.FromSeconds(10), $"draining node {i} is out");
+            var exitedOnItsOwn = await stopping;
+            var exited = clock.Elapsed;
+            await cluster.RestartAsync(i);
+            var ready = clock.Elapsed;
+            await Wait.UntilAsync(() => gateway.IsIn(id), TimeSpan.FromSeconds(10), $"node {i} is back");
+            lines.Add($"node {i}: out {toOut.TotalMilliseconds:F0} ms after SIGTERM (drain delay {CacheNodeCluster.DrainDelay.TotalSeconds:F0} s), " +
+                $"exited {(exitedOnItsOwn ? "on its own" : "KILLED")} at {exited.TotalMilliseconds:F0} ms, ready at {ready.TotalMilliseconds:F0} ms, " +
+                $"back in at {clock.Elapsed.TotalMilliseconds:F0} ms");
+            Assert.True(exitedOnItsOwn, $"node {i} drained and exited after SIGTERM");
+        }
+
+        await Task.Delay(500);
+        await load.StopAsync();
+        output.WriteLine($"rolling restart: {load.Summary()}; retries {gateway.Retries}");
+        lines.ForEach(output.WriteLine);
+        Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
+    }
+
+    [Fact]
+    public async Task Affinity_OneModuleRequestedRepeatedly_LandsOnOneNode()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await WaitAllInAsync(gateway);
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var results = new List<string>();
+        foreach (var target in new[] { 0, 2 })
+        {
+            var module = gateway.ModuleServedBy(cluster.Urls[target], "example.com/load/m");
+            Assert.Contains(module, CacheNodeCluster.Modules); // one the upstream knows (the search walks m0, m1, ...)
+            await Task.Delay(1200);
+            var before = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
+            for (var i = 0; i < 50; i++)
+            {
+                using var response = await client.GetAsync($"/{module}/@v/{(i % 2 == 0 ? "v1.0.0.info" : "list")}");
+                response.EnsureSuccessStatusCode();
+            }
+
+            await Task.Delay(1200);
+            var after = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
+            var deltas = after.Zip(before, (a, b) => a - b).ToArray();
+            results.Add($"{module}: per node {string.Join(" / ", deltas)}");
+            for (var n = 0; n < 3; n++)
+            {
+                Assert.Equal(n == target ? 50 : 0, deltas[n]);
+            }
+        }
+
+        results.ForEach(output.WriteLine);
+    }
+
+    [Fact]
+    public async Task Figures_ConnectionsPer10kRequests_AndOverheadVersusDirect()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await WaitAllInAsync(gateway);
+
+        // Keep-alive: connections opened while 10,000 requests go through the gateway (probes included).
+        await using (var warm = LoadLoop.Start(gateway.BaseAddress, CacheNodeCluster.Paths, totalRequests: 500))
+        {
+            await warm.CompletionAsync();
+        }
+
+        var openedBefore = gateway.ConnectionsOpened;
+        await using var tenK = LoadLoop.Start(gateway.BaseAddress, CacheNodeCluster.Paths, totalRequests: 10_000);
+        await tenK.CompletionAsync();
+        var opened = gateway.ConnectionsOpened - openedBefore;
+        output.WriteLine($"keep-alive: {opened} connections opened for 10,000 requests through the gateway ({tenK.Summary()}); " +
+            $"{gateway.ConnectionsOpened} in total since the gateway started");
+
+        // Overhead: the same loop against one node directly and through the gateway, 2 s each.
+        var direct = await MeasureAsync(new Uri(cluster.Urls[0] + "/"));
+        var proxied = await MeasureAsync(gateway.BaseAddress);
+        output.WriteLine($"direct to a node:   {direct}");
+        output.WriteLine($"through the gateway: {proxied}");
+
+        Assert.Equal(0, tenK.Errors);
+        Assert.True(opened <= 3 * 16, $"steady load reuses connections ({opened} opened)");
+    }
+
+    private static async Task<string> MeasureAsync(Uri baseAddress)
+    {
+        await using var load = LoadLoop.Start(baseAddress, CacheNodeCluster.Paths);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await load.StopAsync();
+        return load.Summary();
+    }
+}
