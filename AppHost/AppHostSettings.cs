@@ -15,7 +15,8 @@ internal sealed record AppHostSettings(
     int CacheNodes,
     int Fetchers,
     int RedisPort,
-    int S3Port)
+    int S3Port,
+    string? Sumdb)
 {
     /// <summary>The upstream chain when none is configured, written like GOPROXY.</summary>
     public const string DefaultUpstream = "https://proxy.golang.org";
@@ -60,6 +61,7 @@ internal sealed record AppHostSettings(
             throw new InvalidOperationException("ModMesh:CacheNodes and ModMesh:Fetchers must be between 1 and 16.");
         }
 
-        return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort, topology == "distributed", nodes, fetchers, redisPort, s3Port);
+        return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort, topology == "distributed", nodes, fetchers, redisPort, s3Port,
+            section["Sumdb"] is { Length: > 0 } sumdb ? sumdb : null);
     }
 }

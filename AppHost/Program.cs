@@ -24,6 +24,7 @@ if (settings.Distributed)
             .WithClusterStorage(redis, blobs)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+            .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
             .WithHttpHealthCheck("/health/ready");
     }
 
@@ -33,6 +34,7 @@ if (settings.Distributed)
             .WithClusterStorage(redis, blobs)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+            .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
             .WithHttpHealthCheck("/health/ready");
         var nodeUrl = $"http://cachenode-{i}";
         gateway.WithReference(node).WaitFor(node).WithEnvironment($"Gateway__Nodes__{i - 1}", nodeUrl);
@@ -43,6 +45,7 @@ else
     var node = builder.AddProject<Projects.ModMesh_CacheNode>("cachenode")
         .WithEnvironment("ModMesh__Upstream", settings.Upstream)
         .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
+            .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
         .WithEnvironment("ModMesh__Storage__Path", settings.StoragePath)
         .WithHttpHealthCheck("/health/ready");
     gateway.WithReference(node).WaitFor(node).WithEnvironment("Gateway__Nodes__0", "http://cachenode");

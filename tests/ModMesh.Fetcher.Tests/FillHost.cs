@@ -51,13 +51,22 @@ internal sealed class FillHost : IAsyncDisposable
             ["ModMesh:Upstream"] = upstreamUrl,
             ["ModMesh:Storage:Path"] = Path.Join(root, "storage"),
             ["ModMesh:Fill:Mode"] = "Queue",
+            ["ModMesh:Sumdb"] = "off",
             ["ModMesh:Fill:SpoolPath"] = Path.Join(root, "spool"),
             ["ModMesh:Fetcher:PollWait"] = "00:00:00.200",
             ["ModMesh:Fetcher:ConsumerName"] = "test-fetcher",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            values[key] = value;
+            // null means "not configured": the option keeps its built-in default.
+            if (value is null)
+            {
+                values.Remove(key);
+            }
+            else
+            {
+                values[key] = value;
+            }
         }
 
         builder.Configuration.AddInMemoryCollection(values);

@@ -33,9 +33,9 @@ public sealed class UpstreamOptions : IValidatableObject
     /// GOSUMDB: "off" (or empty) = no verification; "sum.golang.org" = Go's public database with its well-known key;
     /// or a verifier key "name+hash+base64key" of another (e.g. a private) database. The database is reached through
     /// the upstream chain's checksum-database proxy ("{upstream}/sumdb/{name}/..."). Modules matching
-    /// <see cref="Private"/> or <see cref="NoSumdb"/> are never looked up. Default: "off" (for now).
+    /// <see cref="Private"/> or <see cref="NoSumdb"/> are never looked up. Default: "sum.golang.org", as for the go command.
     /// </summary>
-    public string Sumdb { get; set; } = "off";
+    public string Sumdb { get; set; } = "sum.golang.org";
 
     /// <summary>How long an upstream may take to start answering (status and headers). Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);

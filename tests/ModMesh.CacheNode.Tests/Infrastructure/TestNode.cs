@@ -64,6 +64,7 @@ internal sealed class TestNode : IAsyncDisposable
         {
             ["ModMesh:Upstream"] = upstream.Url,
             ["ModMesh:Private"] = "",
+            ["ModMesh:Sumdb"] = "off",
             ["ModMesh:Storage:Path"] = storagePath,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

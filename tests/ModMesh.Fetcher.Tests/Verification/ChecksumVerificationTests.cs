@@ -197,16 +197,18 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Fill_SumdbNotConfigured_DefaultOffNoSumdbRequests()
+    public async Task Fill_SumdbNotConfigured_VerifiesAgainstSumGolangOrgLikeTheGoCommand()
     {
         const string path = "example.com/default";
         _upstream.AddModule(path, "v1.0.0");
-        await using var host = await FillHost.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:Mode"] = "Local" }, withConsumer: false);
+        await using var host = await FillHost.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Fill:Mode"] = "Local", ["ModMesh:Sumdb"] = null }, withConsumer: false);
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
-        Assert.Equal(0, SumdbRequests(path));
+        // The scripted upstream does not proxy sum.golang.org: unverifiable public content is never committed.
+        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.True(_upstream.RequestCount($"/sumdb/sum.golang.org/lookup/{path}@v1.0.0") > 0);
+        await AssertNothingCommittedAsync(host, path, "v1.0.0");
     }
 
     [Fact]

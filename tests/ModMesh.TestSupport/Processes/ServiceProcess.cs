@@ -116,6 +116,8 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
         psi.Environment["NO_PROXY"] = "127.0.0.1,localhost,::1";
         // No graceful-drain delay (5 s in Production) unless a test asks for one: stopping a test's service is instant.
         psi.Environment["Drain__Delay"] = "00:00:00";
+        // Test upstreams have no entry in the public checksum database: verification is off unless a test asks.
+        psi.Environment["ModMesh__Sumdb"] = "off";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
