@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ModMesh.Bench.Tools;
+
+/// <summary>
+/// Writes committed versions straight into a store in ModMesh's module layout (Storage/Modules/ModuleStore.cs):
+/// <c>modules/{escaped path}/@v/{escaped version}.zip</c> and <c>.mod</c> first, the <c>.info</c> commit marker last.
+/// Bench module paths are lower case, so escaped and plain forms are the same.
+/// </summary>
+internal static class StoreWriter
+{
+    private static readonly DateTimeOffset BaseTime = new(2024, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    /// <summary>The blob key of one file.</summary>
+    public static string Key(string module, string version, string extension) => $"modules/{module}/@v/{version}{extension}";
+
+    /// <summary>The URL path of one file (what the go command asks).</summary>
+    public static string UrlPath(string module, string version, string extension) => $"/{module}/@v/{version}{extension}";
+
+    /// <summary>A .info padded with an Origin block to about <paramref name="size"/> bytes (1 KB in the warm rows).</summary>
+    public static byte[] Info(string module, string version, int size = 0)
+    {
+        var time = BaseTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var head = $"{{\"Version\":\"{version}\",\"Time\":\"{time}\",\"Origin\":{{\"VCS\":\"git\",\"URL\":\"https://{module}\",\"Ref\":\"refs/tags/{version}\",\"Hash\":\"{new string('a', 40)}\"";
+        var pad = Math.Max(0, size - head.Length - 16);
+        return Encoding.UTF8.GetBytes(pad > 0 ? $"{head},\"Note\":\"{new string('x', pad)}\"}}}}\n" : head + "}}\n");
+    }
+
+    /// <summary>A go.mod with a require block (about 1 KB).</summary>
+    public static byte[] Mod(string module)
+    {
+        var sb = new StringBuilder($"module {module}\n\ngo 1.19\n\nrequire (\n");
+        for (var i = 0; i < 20; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\tgithub.com/example/dependency{i:D2} v1.{i}.0\n");
+        }
+
+        return Encoding.UTF8.GetBytes(sb.Append(")\n").ToString());
+    }
+
+    /// <summary>Writes one version to a folder store: zip (random bytes of <paramref name="zipBytes"/>), mod, then info.</summary>
+    public static void WriteFolderVersion(string storeRoot, string module, string version, byte[] info, byte[] mod, long zipBytes)
+    {
+        var folder = Path.Combine(storeRoot, "modules", module, "@v");
+        Directory.CreateDirectory(folder);
+        if (zipBytes > 0)
+        {
+            using var zip = File.Create(Path.Combine(folder, version + ".zip"));
+            var buffer = new byte[1 << 20];
+            for (long written = 0; written < zipBytes; written += buffer.Length)
+            {
+                var n = (int)Math.Min(buffer.Length, zipBytes - written);
+                RandomNumberGenerator.Fill(buffer.AsSpan(0, n));
+                zip.Write(buffer, 0, n);
+            }
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, version + ".mod"), mod);
+        File.WriteAllBytes(Path.Combine(folder, version + ".info"), info);
+    }
+
+    /// <summary>
+    /// Writes many small versions (.mod then .info each, no zip) to a folder store in parallel; returns how long it took.
+    /// </summary>
+    public static TimeSpan WriteFolderVersions(string storeRoot, IReadOnlyList<(string Module, string Version)> versions)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var folder in versions.Select(v => v.Module).Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(Path.Combine(storeRoot, "modules", folder, "@v"));
+        }
+
+        Parallel.ForEach(versions, new ParallelOptions { MaxDegreeOfParallelism = 4 }, v =>
+        {
+            var folder = Path.Combine(storeRoot, "modules", v.Module, "@v");
+            File.WriteAllBytes(Path.Combine(folder, v.Version + ".mod"), Mod(v.Module));
+            File.WriteAllBytes(Path.Combine(folder, v.Version + ".info"), Info(v.Module, v.Version));
+        });
+        return stopwatch.Elapsed;
+    }
+
+    /// <summary>
+    /// PUTs versions (.mod then .info each) into an s3rver bucket, 32 at a time, until done or <paramref name="budget"/>
+    /// runs out. s3rver accepts anonymous path-style requests. Returns the versions committed and the time taken.
+    /// </summary>
+    public static async Task<(int Committed, TimeSpan Elapsed)> PutS3VersionsAsync(
+        string s3Url, string bucket, IReadOnlyList<(string Module, string Version)> versions, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 32 }) { Timeout = TimeSpan.FromSeconds(30) };
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(budget);
+        var committed = 0;
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = bounded.Token }, async (v, ct) =>
+            {
+                await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".mod")}", Mod(v.Module), "text/plain; charset=utf-8", ct).ConfigureAwait(false);
+                await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".info")}", Info(v.Module, v.Version), "application/json", ct).ConfigureAwait(false);
+                Interlocked.Increment(ref committed);
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The budget ran out: what was committed is the store.
+        }
+
+        return (committed, stopwatch.Elapsed);
+    }
+
+    public static async Task PutAsync(HttpClient client, string url, byte[] body, string contentType, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        using var response = await client.PutAsync(new Uri(url), content, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"PUT {url}: {(int)response.StatusCode}");
+        }
+    }
+}
