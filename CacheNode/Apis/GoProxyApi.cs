@@ -27,6 +27,9 @@ public static partial class GoProxyApi
     private static readonly Meter Meter = new(TelemetryName);
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>("modmesh.proxy.requests", description: "GOPROXY requests answered, by kind and status.");
 
+    /// <summary>The status tag of nearly every request, boxed once.</summary>
+    private static readonly object Boxed200 = StatusCodes.Status200OK;
+
     /// <summary>Maps every GOPROXY route (GET and HEAD) below the root.</summary>
     public static IEndpointRouteBuilder MapGoProxyApi(this IEndpointRouteBuilder app)
     {
@@ -93,14 +96,14 @@ public static partial class GoProxyApi
         }
 
         var key = new ModuleVersionKey(request.EscapedModulePath, request.EscapedVersion!);
-        var reader = await store.OpenCommittedAsync(key, file, cancellationToken);
-        if (reader is null)
+        var committed = await store.GetCommittedAsync(key, file, cancellationToken);
+        if (committed is null)
         {
             var outcome = await filler.EnsureFilledAsync(new FillRequest(request.ModulePath, version, key), cancellationToken);
             switch (outcome.Status)
             {
                 case FillStatus.Filled:
-                    reader = await store.OpenCommittedAsync(key, file, cancellationToken);
+                    committed = await store.GetCommittedAsync(key, file, cancellationToken);
                     break;
                 case FillStatus.NotFound:
                     return Text(StatusCodes.Status404NotFound, $"not found: {outcome.Message}");
@@ -113,27 +116,34 @@ public static partial class GoProxyApi
                     return Text(StatusCodes.Status502BadGateway, $"upstream failed: {outcome.Message}");
             }
 
-            if (reader is null)
+            if (committed is null)
             {
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Text(StatusCodes.Status503ServiceUnavailable, $"{request.ModulePath}@{version} was filled but is not readable yet; retry shortly");
             }
         }
 
-        return Blob(context, reader, contentType);
+        return Blob(context, committed, contentType);
     }
 
-    private static IResult Blob(HttpContext context, BlobReader reader, string contentType)
+    private static IResult Blob(HttpContext context, CommittedFile committed, string contentType)
     {
         context.Response.Headers.CacheControl = Immutable;
-        var properties = reader.Properties;
+        var properties = committed.Properties;
         var etag = EntityTagHeaderValue.Parse(properties.ETag);
-        if (reader.LocalFilePath is { } path)
+        if (committed.Bytes is { } bytes)
         {
-            // Committed files never change, so the file can be sent by path (sendfile) after closing our handle.
-            reader.Dispose();
+            // Small immutable files (.info, .mod) are kept in memory by the module store.
+            return Results.Bytes(bytes, contentType, lastModified: properties.LastModified, entityTag: etag);
+        }
+
+        if (committed.LocalPath is { } path)
+        {
+            // Committed files never change, so the file is sent by path (sendfile).
             return Results.File(path, contentType, lastModified: properties.LastModified, entityTag: etag);
         }
+
+        var reader = committed.Reader!;
 
         // A stream that cannot seek would go out chunked; the length is known, so say it, and a client can tell a
         // cut-off transfer from a complete one by the length alone.
@@ -190,7 +200,7 @@ public static partial class GoProxyApi
     private static IResult Count(string kind, IResult result)
     {
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
-        Requests.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("status", status));
+        Requests.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("status", status == StatusCodes.Status200OK ? Boxed200 : status));
         return result;
     }
 

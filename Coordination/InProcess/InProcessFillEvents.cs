@@ -91,42 +91,10 @@ public sealed class InProcessFillEvents : IFillEvents
         }
     }
 
-    private sealed class Waiter(InProcessFillEvents owner, string key) : IFillWaiter
+    private sealed class Waiter(InProcessFillEvents owner, string key) : FillWaiter(owner._timeProvider)
     {
-        private readonly TaskCompletionSource<FillOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _disposed;
-
         public string Key { get; } = key;
 
-        public void Complete(FillOutcome outcome) => _outcome.TrySetResult(outcome);
-
-        public async Task<FillOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            try
-            {
-                // The timer is created on the injected clock before this method first yields.
-                return await _outcome.Task.WaitAsync(timeout, owner._timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                return FillOutcome.TimedOut;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) != 0)
-            {
-                throw new ObjectDisposedException(nameof(IFillWaiter), "The waiter was disposed while waiting.");
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Unregister(this);
-                _outcome.TrySetCanceled(); // wakes a pending WaitAsync, which reports the disposal.
-            }
-
-            return ValueTask.CompletedTask;
-        }
+        protected override void Unregister() => owner.Unregister(this);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ModMesh.Storage.Tiering;
 
 namespace ModMesh.Storage.Modules;
 
@@ -26,6 +27,12 @@ public readonly record struct ModuleVersionKey(string EscapedPath, string Escape
 }
 
 /// <summary>
+/// A committed file ready to be served: its bytes (small files, kept in memory), its local path (a folder store: send
+/// it by path, sendfile), or else an open <see cref="Reader"/> the caller disposes. Exactly one of the three is set.
+/// </summary>
+public sealed record CommittedFile(BlobProperties Properties, byte[]? Bytes = null, string? LocalPath = null, BlobReader? Reader = null);
+
+/// <summary>
 /// The layout of modules in a blob store, and the commit protocol that makes a version visible only when whole.
 /// <list type="bullet">
 /// <item><c>modules/{path}/@v/{version}.zip</c>, <c>.mod</c>, then <c>.info</c> last: the .info is the commit marker.
@@ -35,14 +42,34 @@ public readonly record struct ModuleVersionKey(string EscapedPath, string Escape
 /// blob's LastModified telling its age.</item>
 /// </list>
 /// The "/@v/" separator keeps the prefix traps apart: "a/b/@v/" never lists "a/b/v2/@v/" or "a/b-other/@v/".
+/// <para>
+/// Committed files never change (and a committed version is never removed), so what a read learnt about one is
+/// kept in memory, within a byte budget, least recently used first out: the bytes of small files (.info, .mod, up
+/// to <see cref="SmallFileBytes"/>), and the properties and local path of large ones. A warm hit then costs no
+/// store round trip (no marker stat, no open). Only positive knowledge is kept: "not committed" is always asked
+/// again, so a version committed by another process shows up at once.
+/// </para>
 /// </summary>
-public sealed class ModuleStore(IBlobStore blobs)
+public sealed class ModuleStore
 {
+    /// <summary>Files up to this size are kept in memory once read (go.mod files and .info are far smaller).</summary>
+    public const int SmallFileBytes = 64 * 1024;
+
+    /// <summary>Memory budget of what is kept about committed files (bytes of small files plus a fixed overhead each).</summary>
+    public const long KnownFilesBudgetBytes = 16L << 20;
+
     private const string ModulesRoot = "modules/";
     private const string QueriesRoot = "queries/";
+    private const int EntryOverheadBytes = 256;
+
+    private readonly ByteBudgetLru<CommittedFile> _known =
+        new(KnownFilesBudgetBytes, f => (f.Bytes?.Length ?? 0) + (f.LocalPath?.Length ?? 0) * 2 + EntryOverheadBytes);
+
+    /// <summary>A module layout over <paramref name="blobs"/>.</summary>
+    public ModuleStore(IBlobStore blobs) => Blobs = blobs;
 
     /// <summary>The blob store underneath.</summary>
-    public IBlobStore Blobs { get; } = blobs;
+    public IBlobStore Blobs { get; }
 
     /// <summary>The blob key of one file of a version.</summary>
     public static string KeyOf(ModuleVersionKey version, ModuleFile file) =>
@@ -52,8 +79,63 @@ public sealed class ModuleStore(IBlobStore blobs)
     public static string QueryKeyOf(string escapedPath, string query) => $"{QueriesRoot}{escapedPath}/@{query}";
 
     /// <summary>True when the version is committed (its marker exists).</summary>
-    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, CancellationToken cancellationToken) =>
-        await Blobs.StatAsync(KeyOf(version, ModuleFile.Info), cancellationToken).ConfigureAwait(false) is not null;
+    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, CancellationToken cancellationToken)
+    {
+        var marker = KeyOf(version, ModuleFile.Info);
+        return _known.TryGet(marker, out _) ||
+            await Blobs.StatAsync(marker, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>
+    /// A file of a committed version for serving (see <see cref="CommittedFile"/>), or null when the version is not
+    /// committed. Warm hits are answered from memory: the bytes of small files, the path and properties of large
+    /// local files. A large file of a remote store comes back as an open reader.
+    /// </summary>
+    public async ValueTask<CommittedFile?> GetCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(version, file);
+        if (_known.TryGet(key, out var known))
+        {
+            return known;
+        }
+
+        if (file != ModuleFile.Info && !await IsCommittedAsync(version, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var reader = await Blobs.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            return null;
+        }
+
+        var properties = reader.Properties;
+        if (properties.Length <= SmallFileBytes)
+        {
+            byte[] bytes;
+            await using (reader.ConfigureAwait(false))
+            {
+                bytes = new byte[properties.Length];
+                await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            known = new CommittedFile(properties, Bytes: bytes);
+            _known.Set(key, known);
+            return known;
+        }
+
+        if (reader.LocalFilePath is { } path)
+        {
+            // The file never changes, so it can be sent by path from now on; our handle is not needed.
+            await reader.DisposeAsync().ConfigureAwait(false);
+            known = new CommittedFile(properties, LocalPath: path);
+            _known.Set(key, known);
+            return known;
+        }
+
+        return new CommittedFile(properties, Reader: reader);
+    }
 
     /// <summary>
     /// Opens a file of a committed version, or returns null when the version is not committed (a zip without its

@@ -1,3 +1,5 @@
+using ModMesh.Storage.Streams;
+
 namespace ModMesh.Storage.Tiering;
 
 /// <summary>
@@ -5,22 +7,20 @@ namespace ModMesh.Storage.Tiering;
 /// length, hands the finished file to <c>completed</c>. Disposed early, failed or short: the file is deleted. A
 /// local disk error stops the copy, never the read.
 /// </summary>
-internal sealed class TeeToFileStream(Stream source, string partPath, long expectedLength, Action<string> completed) : Stream
+internal sealed class TeeToFileStream(Stream source, string partPath, long expectedLength, Action<string> completed, Action? finished = null) : ReadOnlyWrapperStream(source)
 {
+    private int _finished;
     private FileStream? _copy;
     private bool _copyFailed;
     private long _read;
     private bool _done;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => expectedLength;
     public override long Position { get => _read; set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         _read += n;
         if (_copyFailed || _done)
         {
@@ -39,13 +39,20 @@ internal sealed class TeeToFileStream(Stream source, string partPath, long expec
                 _done = true;
                 await _copy.DisposeAsync().ConfigureAwait(false);
                 _copy = null;
-                if (_read == expectedLength)
+                try
                 {
-                    completed(partPath);
+                    if (_read == expectedLength)
+                    {
+                        completed(partPath);
+                    }
+                    else
+                    {
+                        File.Delete(partPath);
+                    }
                 }
-                else
+                finally
                 {
-                    File.Delete(partPath);
+                    Finish();
                 }
             }
         }
@@ -57,14 +64,6 @@ internal sealed class TeeToFileStream(Stream source, string partPath, long expec
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -75,7 +74,6 @@ internal sealed class TeeToFileStream(Stream source, string partPath, long expec
                 Abandon();
             }
 
-            source.Dispose();
         }
 
         base.Dispose(disposing);
@@ -88,13 +86,22 @@ internal sealed class TeeToFileStream(Stream source, string partPath, long expec
             Abandon();
         }
 
-        await source.DisposeAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Tells <c>finished</c> (once) that this copy is over, kept or not.</summary>
+    private void Finish()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        {
+            finished?.Invoke();
+        }
     }
 
     private void Abandon()
     {
         _copyFailed = true;
+        Finish();
         try
         {
             _copy?.Dispose();

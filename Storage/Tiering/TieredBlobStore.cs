@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -26,6 +27,16 @@ public sealed class TieredBlobStore : IBlobStore
     private readonly ByteBudgetLru<(string Path, BlobProperties Properties)>? _disk;
     private readonly ByteBudgetLru<BlobProperties> _stats;
     private readonly string _diskFolder;
+
+    /// <summary>
+    /// Copies into the tier in progress, by key: a burst of misses for one blob (every client that waited for a fill
+    /// asks at once) waits for the first copy and is answered locally, instead of each reading the shared store.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, Task> _copying = new(StringComparer.Ordinal);
+
+    /// <summary>How long a miss waits for another reader's copy of the same blob before reading the shared store itself.</summary>
+    private static readonly TimeSpan CopyWait = TimeSpan.FromSeconds(5);
+
     private long _hits;
     private long _misses;
     private long _writes;
@@ -95,6 +106,113 @@ public sealed class TieredBlobStore : IBlobStore
             return await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
+        if (TryOpenLocal(key) is { } local)
+        {
+            return local;
+        }
+
+        if (_copying.TryGetValue(key, out var copying))
+        {
+            // Another reader is copying this blob into the tier right now: wait for it (bounded), then read locally.
+            try
+            {
+                await copying.WaitAsync(CopyWait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A slow first reader: read the shared store ourselves.
+            }
+
+            if (TryOpenLocal(key) is { } copied)
+            {
+                return copied;
+            }
+        }
+
+        Interlocked.Increment(ref _misses);
+        Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+        var writesBefore = Interlocked.Read(ref _writes);
+        var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            return null;
+        }
+
+        _stats.Set(key, reader.Properties);
+        if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var registered = _copying.TryAdd(key, done.Task);
+            try
+            {
+                await using (reader.ConfigureAwait(false))
+                {
+                    var bytes = new byte[reader.Properties.Length];
+                    await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    if (await StillCurrentAsync(key, reader.Properties, writesBefore).ConfigureAwait(false))
+                    {
+                        _memory.Set(key, (bytes, reader.Properties));
+                    }
+
+                    return new BlobReader(new MemoryStream(bytes, writable: false), reader.Properties);
+                }
+            }
+            finally
+            {
+                if (registered)
+                {
+                    _copying.TryRemove(new KeyValuePair<string, Task>(key, done.Task));
+                }
+
+                done.TrySetResult();
+            }
+        }
+
+        if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
+        {
+            // A file of its own for every copy: overlapping first reads each finish a copy, and replacing the
+            // index entry deletes the previous copy, never the one just moved in.
+            var final = $"{DiskPathOf(key)}.{Guid.NewGuid():N}";
+            var properties = reader.Properties;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var registered = _copying.TryAdd(key, done.Task);
+            void Finished()
+            {
+                if (registered)
+                {
+                    _copying.TryRemove(new KeyValuePair<string, Task>(key, done.Task));
+                }
+
+                done.TrySetResult();
+            }
+
+            var tee = new TeeToFileStream(reader.Content, final + ".part", properties.Length, completed =>
+            {
+                try
+                {
+                    if (!StillCurrentAsync(key, properties, writesBefore).AsTask().GetAwaiter().GetResult())
+                    {
+                        TryDelete(completed);
+                        return;
+                    }
+
+                    File.Move(completed, final, overwrite: true);
+                    _disk.Set(key, (final, properties));
+                }
+                catch (IOException)
+                {
+                    TryDelete(completed);
+                }
+            }, Finished);
+            return new BlobReader(tee, properties);
+        }
+
+        return reader;
+    }
+
+    /// <summary>A reader over the tier's own copy (memory, then disk), or null.</summary>
+    private BlobReader? TryOpenLocal(string key)
+    {
         if (_memory is not null && _memory.TryGet(key, out var inMemory))
         {
             Hit("memory");
@@ -118,59 +236,7 @@ public sealed class TieredBlobStore : IBlobStore
             }
         }
 
-        Interlocked.Increment(ref _misses);
-        Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
-        var writesBefore = Interlocked.Read(ref _writes);
-        var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (reader is null)
-        {
-            return null;
-        }
-
-        _stats.Set(key, reader.Properties);
-        if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
-        {
-            await using (reader.ConfigureAwait(false))
-            {
-                var bytes = new byte[reader.Properties.Length];
-                await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                if (await StillCurrentAsync(key, reader.Properties, writesBefore).ConfigureAwait(false))
-                {
-                    _memory.Set(key, (bytes, reader.Properties));
-                }
-
-                return new BlobReader(new MemoryStream(bytes, writable: false), reader.Properties);
-            }
-        }
-
-        if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
-        {
-            // A file of its own for every copy: overlapping first reads each finish a copy, and replacing the
-            // index entry deletes the previous copy, never the one just moved in.
-            var final = $"{DiskPathOf(key)}.{Guid.NewGuid():N}";
-            var properties = reader.Properties;
-            var tee = new TeeToFileStream(reader.Content, final + ".part", properties.Length, completed =>
-            {
-                try
-                {
-                    if (!StillCurrentAsync(key, properties, writesBefore).AsTask().GetAwaiter().GetResult())
-                    {
-                        TryDelete(completed);
-                        return;
-                    }
-
-                    File.Move(completed, final, overwrite: true);
-                    _disk.Set(key, (final, properties));
-                }
-                catch (IOException)
-                {
-                    TryDelete(completed);
-                }
-            });
-            return new BlobReader(tee, properties);
-        }
-
-        return reader;
+        return null;
     }
 
     /// <inheritdoc />

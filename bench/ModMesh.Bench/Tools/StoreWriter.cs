@@ -86,13 +86,13 @@ internal static class StoreWriter
     /// PUTs versions (.mod then .info each) into an s3rver bucket, 32 at a time, until done or <paramref name="budget"/>
     /// runs out. s3rver accepts anonymous path-style requests. Returns the versions committed and the time taken.
     /// </summary>
-    public static async Task<(int Committed, TimeSpan Elapsed)> PutS3VersionsAsync(
+    public static async Task<(IReadOnlyList<(string Module, string Version)> Committed, TimeSpan Elapsed)> PutS3VersionsAsync(
         string s3Url, string bucket, IReadOnlyList<(string Module, string Version)> versions, TimeSpan budget, CancellationToken cancellationToken)
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 32 }) { Timeout = TimeSpan.FromSeconds(30) };
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(budget);
-        var committed = 0;
+        var committed = new System.Collections.Concurrent.ConcurrentQueue<(string Module, string Version)>();
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -100,7 +100,7 @@ internal static class StoreWriter
             {
                 await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".mod")}", Mod(v.Module), "text/plain; charset=utf-8", ct).ConfigureAwait(false);
                 await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".info")}", Info(v.Module, v.Version), "application/json", ct).ConfigureAwait(false);
-                Interlocked.Increment(ref committed);
+                committed.Enqueue(v);
             }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -108,7 +108,7 @@ internal static class StoreWriter
             // The budget ran out: what was committed is the store.
         }
 
-        return (committed, stopwatch.Elapsed);
+        return (committed.ToList(), stopwatch.Elapsed);
     }
 
     public static async Task PutAsync(HttpClient client, string url, byte[] body, string contentType, CancellationToken cancellationToken)

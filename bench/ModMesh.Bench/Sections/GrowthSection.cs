@@ -1,0 +1,113 @@
+using System.Globalization;
+using ModMesh.Bench.Tools;
+using ModMesh.TestSupport.Http;
+using ModMesh.TestSupport.Servers;
+
+namespace ModMesh.Bench.Sections;
+
+/// <summary>
+/// Growth: warm-hit p50 (go.mod, wrk rotating over 100 committed versions picked at random) with 100 and with
+/// 100,000 committed versions in the store — folder (files written straight in the store layout) and S3 (PUT to
+/// s3rver within a time budget; the count reached is reported) — and <c>list</c> of a module with 1,500 versions.
+/// </summary>
+internal static class GrowthSection
+{
+    private const string ListModule = "example.com/growth/list1500";
+    private const string SmallListModule = "example.com/growth/list10";
+
+    public static async Task RunAsync(BenchContext context)
+    {
+        var report = context.Report;
+        var random = new Random(42);
+
+        // The upstream knows only the list modules (their lists merge with what is committed).
+        await using var upstream = await ScriptedUpstream.StartAsync(context.CancellationToken).ConfigureAwait(false);
+        var listVersions = Enumerable.Range(0, 1500).Select(i => $"v1.{i / 100}.{i % 100}").ToArray();
+        upstream.AddModule(ListModule, listVersions);
+        upstream.AddModule(SmallListModule, listVersions.Take(10).ToArray());
+
+        // Folder stores.
+        var small = Versions(100, 10);
+        var large = Versions(context.Options.LargeFolderVersions, 100);
+        var smallStore = context.NewFolder("growth-small");
+        var largeStore = context.NewFolder("growth-large");
+        StoreWriter.WriteFolderVersions(smallStore, small);
+        var writeTime = StoreWriter.WriteFolderVersions(largeStore, large);
+        StoreWriter.WriteFolderVersions(largeStore, listVersions.Select(v => (ListModule, v)).ToList());
+        StoreWriter.WriteFolderVersions(largeStore, listVersions.Take(10).Select(v => (SmallListModule, v)).ToList());
+        report.Note(string.Create(CultureInfo.InvariantCulture,
+            $"growth: {large.Count:N0} versions (+1,510 for the list modules) written to the large folder store in {writeTime.TotalSeconds:F1} s"));
+
+        double smallP50;
+        await using (var topology = new Topology(context, "growth, folder"))
+        {
+            var node = await topology.StartNodeAsync(upstream.Url, smallStore).ConfigureAwait(false);
+            var r = await context.LoadAsync(node.Url, "/", Pick(small, random)).ConfigureAwait(false);
+            smallP50 = r.P50Ms;
+            report.Add(new Row("growth", "go.mod warm hit, folder store, 100 versions — node", r.Describe()));
+        }
+
+        await using (var topology = new Topology(context, "growth, folder"))
+        {
+            var node = await topology.StartNodeAsync(upstream.Url, largeStore).ConfigureAwait(false);
+            var r = await context.LoadAsync(node.Url, "/", Pick(large, random)).ConfigureAwait(false);
+            report.Add(new Row("growth", string.Create(CultureInfo.InvariantCulture, $"go.mod warm hit, folder store, {large.Count:N0} versions — node"), r.Describe()));
+            var ratio = r.P50Ms / smallP50;
+            report.Add(new Row("growth", "folder store: p50 large / p50 100", "", ratio.ToString("F2", CultureInfo.InvariantCulture) + "×", "≤ 1.2×", ratio <= 1.2));
+
+            // list: 1,500 versions (upstream list merged with 1,500 committed) against a 10-version module.
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+            var body = await client.GetStringAsync(new Uri($"{node.Url}/{ListModule}/@v/list"), context.CancellationToken).ConfigureAwait(false);
+            var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            if (lines != listVersions.Length)
+            {
+                throw new InvalidOperationException($"list of {ListModule} has {lines} versions, expected {listVersions.Length}");
+            }
+
+            var list = await context.LoadAsync(node.Url, $"/{ListModule}/@v/list").ConfigureAwait(false);
+            report.Add(new Row("growth", "list, 1,500 versions (in the large folder store) — node", list.Describe()));
+            var list10 = await context.LoadAsync(node.Url, $"/{SmallListModule}/@v/list").ConfigureAwait(false);
+            report.Add(new Row("growth", "list, 10 versions — node", list10.Describe()));
+        }
+
+        // S3 stores.
+        await using var s3 = await S3rverServer.StartAsync(cancellationToken: context.CancellationToken).ConfigureAwait(false);
+        var smallBucket = await s3.CreateBucketAsync("small", context.CancellationToken).ConfigureAwait(false);
+        var largeBucket = await s3.CreateBucketAsync("large", context.CancellationToken).ConfigureAwait(false);
+        var (s3Small, _) = await StoreWriter.PutS3VersionsAsync(s3.Url, smallBucket, small, TimeSpan.FromMinutes(2), context.CancellationToken).ConfigureAwait(false);
+        var wanted = Versions(context.Options.LargeS3Versions, 100);
+        var (s3Large, putTime) = await StoreWriter.PutS3VersionsAsync(s3.Url, largeBucket, wanted, context.Options.S3FillBudget, context.CancellationToken).ConfigureAwait(false);
+        var largeCount = s3Large.Count;
+        var rate = largeCount / putTime.TotalSeconds;
+        var scope = largeCount < wanted.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"{wanted.Count:N0} would take ~{wanted.Count / rate / 60:F0} min, so the S3 row uses {largeCount:N0} versions")
+            : "all of them";
+        report.Note(string.Create(CultureInfo.InvariantCulture,
+            $"growth (S3): s3rver took {largeCount:N0} versions (2 PUTs each, 32 in parallel) in {putTime.TotalSeconds:F0} s = {rate:F0} versions/s; {scope}"));
+
+        double smallS3P50;
+        await using (var topology = new Topology(context, "growth, S3"))
+        {
+            var node = await topology.StartNodeAsync(upstream.Url, null, new Dictionary<string, string?> { ["ConnectionStrings__blobs"] = s3.ConnectionString(smallBucket) }).ConfigureAwait(false);
+            var r = await context.LoadAsync(node.Url, "/", Pick(s3Small, random)).ConfigureAwait(false);
+            smallS3P50 = r.P50Ms;
+            report.Add(new Row("growth", "go.mod warm hit, S3 store, 100 versions — node", r.Describe()));
+        }
+
+        await using (var topology = new Topology(context, "growth, S3"))
+        {
+            var node = await topology.StartNodeAsync(upstream.Url, null, new Dictionary<string, string?> { ["ConnectionStrings__blobs"] = s3.ConnectionString(largeBucket) }).ConfigureAwait(false);
+            var r = await context.LoadAsync(node.Url, "/", Pick(s3Large, random)).ConfigureAwait(false);
+            report.Add(new Row("growth", string.Create(CultureInfo.InvariantCulture, $"go.mod warm hit, S3 store, {largeCount:N0} versions — node"), r.Describe()));
+            var ratio = r.P50Ms / smallS3P50;
+            report.Add(new Row("growth", "S3 store: p50 large / p50 100", "", ratio.ToString("F2", CultureInfo.InvariantCulture) + "×", "≤ 1.2×", ratio <= 1.2));
+        }
+    }
+
+    private static List<(string Module, string Version)> Versions(int count, int perModule) =>
+        Enumerable.Range(0, count).Select(i => ($"example.com/growth/m{i / perModule:D5}", $"v1.0.{i % perModule}")).ToList();
+
+    /// <summary>100 versions picked at random: the go.mod URLs wrk rotates over.</summary>
+    private static List<string> Pick(IReadOnlyList<(string Module, string Version)> versions, Random random) =>
+        Enumerable.Range(0, 100).Select(_ => versions[random.Next(versions.Count)]).Select(v => StoreWriter.UrlPath(v.Module, v.Version, ".mod")).ToList();
+}
