@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
+using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
@@ -16,7 +17,7 @@ namespace ModMesh.Fetcher;
 public static class FetcherHostingExtensions
 {
     /// <summary>
-    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private"), checksum-database verification
+    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private", "ModMesh:Direct"), checksum-database verification
     /// ("ModMesh:Sumdb", "ModMesh:NoSumdb"), the fill options ("ModMesh:Fill") and
     /// <see cref="IModuleFiller"/>. Needs an <see cref="Storage.IBlobStore"/> and the coordination services registered.
     /// </summary>
@@ -54,6 +55,8 @@ public static class FetcherHostingExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ModuleStore>();
+        // "direct" in ModMesh:Upstream: version control through the go command ("ModMesh:Direct" settings).
+        builder.Services.TryAddSingleton<DirectSource>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
         builder.Services.TryAddSingleton<IChecksumVerifier, ChecksumDatabaseVerifier>();
         builder.Services.TryAddSingleton<ModuleFiller>();

@@ -17,7 +17,7 @@ internal sealed record BenchOptions
     public string? MarkdownPath { get; init; }
 
     /// <summary>Seconds each wrk measurement runs (after a warm-up run).</summary>
-    public int LoadSeconds => Quick ? 3 : 6;
+    public int LoadSeconds => Quick ? 2 : 6;
 
     /// <summary>Seconds of the warm-up run before each measurement (JIT tiers, connection pools, page cache).</summary>
     public int WarmupSeconds => Quick ? 1 : 2;
@@ -31,7 +31,7 @@ internal sealed record BenchOptions
     /// <summary>Versions wanted in the large S3 store, and the time allowed for PUTting them.</summary>
     public int LargeS3Versions => 100_000;
 
-    public TimeSpan S3FillBudget => Quick ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(75);
+    public TimeSpan S3FillBudget => Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(75);
 
     public bool Runs(string section) => Sections.Contains(section, StringComparer.Ordinal);
 

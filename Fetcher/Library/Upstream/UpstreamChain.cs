@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModMesh.Fetcher.Direct;
 using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Upstream;
 
 /// <summary>
 /// Walks the GOPROXY-style chain. After a 404/410 it always moves on; after any other failure only when the entry
-/// was followed by '|'. "off" stops the walk; "direct" (version control) is not served by this node, so it counts
-/// as "not found here". Private modules skip every URL entry.
+/// was followed by '|'. "off" stops the walk; "direct" fetches from version control (<see cref="DirectSource"/>, the
+/// go command), for private and public modules alike, as the go command does. Private modules skip every URL entry.
+/// Checksum-database proxy requests never go to "direct".
 /// </summary>
 internal sealed partial class UpstreamChain : IUpstream
 {
@@ -23,10 +25,12 @@ internal sealed partial class UpstreamChain : IUpstream
     private readonly IReadOnlyList<ProxyListEntry> _entries;
     private readonly ModulePatternSet _private;
     private readonly ILogger<UpstreamChain> _logger;
+    private readonly DirectSource? _direct;
 
-    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger)
+    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger, DirectSource? direct = null)
     {
         _clients = clients;
+        _direct = direct;
         _options = options.Value;
         _logger = logger;
         if (!ProxyList.TryParse(_options.Upstream, out var entries, out var error))
@@ -51,7 +55,7 @@ internal sealed partial class UpstreamChain : IUpstream
                     last?.Dispose();
                     return UpstreamResponse.Failure(UpstreamStatus.NotFound, "off", $"module lookup disabled by the upstream setting \"off\" ({modulePath})");
                 case ProxyEntryKind.Direct:
-                    response = UpstreamResponse.Failure(UpstreamStatus.NotFound, "direct", $"{modulePath}: fetching from version control (\"direct\") is not enabled on this node");
+                    response = await GetFromDirectAsync(modulePath, escapedPath, relativePath, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     if (isPrivate)
@@ -87,6 +91,22 @@ internal sealed partial class UpstreamChain : IUpstream
         return UpstreamResponse.Failure(UpstreamStatus.NotFound, "chain", isPrivate
             ? $"{modulePath} is a private module and no private source is configured"
             : $"{modulePath}: no upstream to ask");
+    }
+
+    private async Task<UpstreamResponse> GetFromDirectAsync(string modulePath, string escapedPath, string relativePath, CancellationToken cancellationToken)
+    {
+        if (modulePath.Length == 0 || escapedPath.StartsWith("sumdb/", StringComparison.Ordinal))
+        {
+            // A checksum database is not in version control.
+            return UpstreamResponse.Failure(UpstreamStatus.NotFound, DirectSource.SourceName, $"{escapedPath}: not fetched from version control");
+        }
+
+        if (_direct is null)
+        {
+            return UpstreamResponse.Failure(UpstreamStatus.NotFound, DirectSource.SourceName, $"{modulePath}: fetching from version control (\"direct\") is not enabled on this node");
+        }
+
+        return await _direct.GetAsync(modulePath, relativePath, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<UpstreamResponse> GetFromProxyAsync(string baseUrl, string escapedPath, string relativePath, CancellationToken cancellationToken)

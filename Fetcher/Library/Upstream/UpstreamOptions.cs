@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ModMesh.Fetcher.Direct;
 using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Upstream;
@@ -43,12 +44,25 @@ public sealed class UpstreamOptions : IValidatableObject
     /// <summary>How long a body read may stall (no byte arriving) before the transfer is abandoned. Default 60 s.</summary>
     public TimeSpan IdleReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How the "direct" entry of <see cref="Upstream"/> runs the go command against version control
+    /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm").
+    /// </summary>
+    public DirectOptions Direct { get; set; } = new();
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!ProxyList.TryParse(Upstream, out _, out var error))
+        if (!ProxyList.TryParse(Upstream, out var entries, out var error))
         {
             yield return new ValidationResult($"ModMesh:Upstream is not a valid GOPROXY list: {error}", [nameof(Upstream)]);
+        }
+        else if (entries.Any(e => e.Kind == ProxyEntryKind.Direct))
+        {
+            foreach (var problem in ValidateDirect())
+            {
+                yield return problem;
+            }
         }
 
         if (!Protocol.Sumdb.SumdbSetting.TryParse(Sumdb, out _, out var sumdbError))
@@ -59,6 +73,27 @@ public sealed class UpstreamOptions : IValidatableObject
         if (ResponseTimeout <= TimeSpan.Zero || IdleReadTimeout <= TimeSpan.Zero)
         {
             yield return new ValidationResult("ModMesh upstream timeouts must be positive.", [nameof(ResponseTimeout), nameof(IdleReadTimeout)]);
+        }
+    }
+
+    private IEnumerable<ValidationResult> ValidateDirect()
+    {
+        if (DirectOptions.LocateGo(Direct.GoBinary) is null)
+        {
+            yield return new ValidationResult(
+                $"ModMesh:Upstream names \"direct\", and direct needs the go command, which was not found (\"{Direct.GoBinary}\"): " +
+                "apt-get install golang-go, or set ModMesh:Direct:GoBinary",
+                [nameof(Direct)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Direct.GitConfig) && !File.Exists(Direct.GitConfig))
+        {
+            yield return new ValidationResult($"ModMesh:Direct:GitConfig names a file that does not exist: {Direct.GitConfig}", [nameof(Direct)]);
+        }
+
+        if (Direct.Timeout <= TimeSpan.Zero || Direct.KeepWarm < TimeSpan.Zero || Direct.Concurrency is < 1 or > 256)
+        {
+            yield return new ValidationResult("ModMesh:Direct: Timeout must be positive, KeepWarm zero or more, Concurrency 1-256.", [nameof(Direct)]);
         }
     }
 }
