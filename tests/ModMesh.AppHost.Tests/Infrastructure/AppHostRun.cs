@@ -46,9 +46,6 @@ internal sealed class AppHostRun : IAsyncDisposable
     /// <summary>Time since <see cref="StartAsync"/> was called.</summary>
     public TimeSpan Elapsed => _sinceStart.Elapsed;
 
-    /// <summary>The ModMesh services and servers seen running under this test process (see <see cref="RecordProcesses"/>).</summary>
-    public IReadOnlyCollection<ProcessInfo> StartedProcesses => _started.Values;
-
     /// <summary>
     /// Builds the AppHost with <paramref name="args"/> (exactly what follows <c>--</c> in
     /// <c>dotnet run --project AppHost -- …</c>) and starts it. The dashboard is off, as the testing builder has it by default.
@@ -71,10 +68,17 @@ internal sealed class AppHostRun : IAsyncDisposable
             logging.ClearProviders();
             logging.AddProvider(logs);
         });
+        // Every resource gets this run's mark. And no OTLP endpoint: with the dashboard disabled Aspire still sets
+        // OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317, where nothing listens; the services' exporters then hold
+        // their shutdown past DCP's SIGTERM grace (~6 s), and DCP SIGKILLs `dotnet run` and then the service (no drain,
+        // ~13 s per stop). `dotnet run --project AppHost` runs the dashboard, so in real use the collector is there;
+        // without the variable the services export nothing (ServiceDefaults) and stop on SIGTERM in about a second.
         var runMark = Guid.NewGuid().ToString("N");
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>().ToList())
         {
-            builder.CreateResourceBuilder(resource).WithEnvironment(RunMarkVariable, runMark);
+            builder.CreateResourceBuilder(resource)
+                .WithEnvironment(RunMarkVariable, runMark)
+                .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
 
         var app = await builder.BuildAsync(cancellationToken);
@@ -202,7 +206,7 @@ internal sealed class AppHostRun : IAsyncDisposable
         var stopwatch = Stopwatch.StartNew();
         await DisposeAsync();
         var disposed = stopwatch.Elapsed;
-        _output.WriteLine("DEBUG stop logs:" + Environment.NewLine + Logs.Tail(80));
+        var aliveAtReturn = Survivors();
         List<ProcessInfo> alive;
         while ((alive = Survivors()).Count > 0 && stopwatch.Elapsed < disposed + grace)
         {
@@ -210,6 +214,10 @@ internal sealed class AppHostRun : IAsyncDisposable
         }
 
         _output.WriteLine($"AppHost disposed in {disposed.TotalSeconds:F1} s; {_started.Count - alive.Count} of {_started.Count} recorded processes gone {(stopwatch.Elapsed - disposed).TotalSeconds:F1} s later");
+        if (aliveAtReturn.Count > 0)
+        {
+            _output.WriteLine($"  still running when DisposeAsync returned:{Environment.NewLine}    {string.Join(Environment.NewLine + "    ", aliveAtReturn)}");
+        }
         return alive;
     }
 
