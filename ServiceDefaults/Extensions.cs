@@ -29,6 +29,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>The Prometheus scrape endpoint of every service.</summary>
     public const string MetricsPath = "/metrics";
 
+    /// <summary>The OTLP export timeout when OTEL_EXPORTER_OTLP_TIMEOUT is not set: 3 s (the SDK's own default is 10 s).</summary>
+    public const string DefaultExportTimeoutMilliseconds = "3000";
+
     /// <summary>Tag of the health checks that say "the process is alive" (used by <see cref="LivenessPath"/>).</summary>
     public const string LiveTag = "live";
 
@@ -97,6 +100,14 @@ public static class ServiceDefaultsExtensions
         // (the Aspire AppHost sets them); with no endpoint configured nothing is exported.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // Bound each export (and so the final flush on shutdown): with the SDK's default of 10 s and retries on
+            // (Aspire sets OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY), a collector that is down would hold a stopping
+            // service past its drain and grace period. OTEL_EXPORTER_OTLP_TIMEOUT still overrides it.
+            if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_TIMEOUT"]))
+            {
+                builder.Configuration["OTEL_EXPORTER_OTLP_TIMEOUT"] = DefaultExportTimeoutMilliseconds;
+            }
+
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
