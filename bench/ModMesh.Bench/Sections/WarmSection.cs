@@ -73,7 +73,16 @@ internal static class WarmSection
                 var results = new Dictionary<string, WrkResult>(StringComparer.Ordinal);
                 foreach (var t in targets)
                 {
-                    var r = await context.LoadAsync(t.Url, o.Path).ConfigureAwait(false);
+                    WrkResult r;
+                    try
+                    {
+                        r = await context.LoadAsync(t.Url, o.Path).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        topology.ThrowIfAnyExited();
+                    }
+
                     results[t.Name] = r;
                     report.Add(new Row("warm", $"{o.Name} — {t.Name}", r.Describe()));
                 }

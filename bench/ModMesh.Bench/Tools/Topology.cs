@@ -85,6 +85,17 @@ internal sealed class Topology(BenchContext context, string where) : IAsyncDispo
         return process;
     }
 
+    /// <summary>Throws with the output of every service that has exited (a crash under load must not pass as a slow row).</summary>
+    public void ThrowIfAnyExited()
+    {
+        var dead = _services.Where(s => s.Process.HasExited).ToList();
+        if (dead.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, dead.Select(d =>
+                $"{d.Process.Name} ({d.Role}) exited during '{where}'. Last output:{Environment.NewLine}{string.Join(Environment.NewLine, d.Process.RecentOutput.Split('\n').TakeLast(30))}")));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var (role, process) in _services)

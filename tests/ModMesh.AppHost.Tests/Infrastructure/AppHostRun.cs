@@ -68,17 +68,14 @@ internal sealed class AppHostRun : IAsyncDisposable
             logging.ClearProviders();
             logging.AddProvider(logs);
         });
-        // Every resource gets this run's mark. And no OTLP endpoint: with the dashboard disabled Aspire still sets
-        // OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317, where nothing listens; the services' exporters then hold
-        // their shutdown past DCP's SIGTERM grace (~6 s), and DCP SIGKILLs `dotnet run` and then the service (no drain,
-        // ~13 s per stop). `dotnet run --project AppHost` runs the dashboard, so in real use the collector is there;
-        // without the variable the services export nothing (ServiceDefaults) and stop on SIGTERM in about a second.
+        // Every resource gets this run's mark (DCP detaches the processes it starts; the mark finds them). The OTLP
+        // settings Aspire gives the services stay as they are: with the dashboard disabled nothing listens on
+        // OTEL_EXPORTER_OTLP_ENDPOINT, and the services must still stop on SIGTERM within DCP's grace period.
         var runMark = Guid.NewGuid().ToString("N");
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>().ToList())
         {
             builder.CreateResourceBuilder(resource)
-                .WithEnvironment(RunMarkVariable, runMark)
-                .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+                .WithEnvironment(RunMarkVariable, runMark);
         }
 
         var app = await builder.BuildAsync(cancellationToken);
