@@ -31,7 +31,7 @@ internal sealed record BenchOptions
     /// <summary>Versions wanted in the large S3 store, and the time allowed for PUTting them.</summary>
     public int LargeS3Versions => 100_000;
 
-    public TimeSpan S3FillBudget => Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(75);
+    public TimeSpan S3FillBudget => Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(85);
 
     public bool Runs(string section) => Sections.Contains(section, StringComparer.Ordinal);
 

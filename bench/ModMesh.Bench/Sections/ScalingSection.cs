@@ -34,6 +34,8 @@ internal static class ScalingSection
             await using var front = new Topology(context, $"scaling, {n} node(s)");
             var gateway = await front.StartGatewayAsync(started.Take(n)).ConfigureAwait(false);
             var r = await context.LoadAsync(gateway.Url, paths[0], paths).ConfigureAwait(false);
+            nodes.ThrowIfAnyExited();
+            front.ThrowIfAnyExited();
             one ??= r.RequestsPerSecond;
             context.Report.Add(new Row("scaling", $".info 1 KB through the gateway, {n} node(s)", r.Describe(),
                 (r.RequestsPerSecond / one.Value).ToString("F2", CultureInfo.InvariantCulture) + "× of 1 node"));
