@@ -239,6 +239,10 @@ internal sealed partial class ModuleFiller(
     private async Task<FillOutcome> FetchAndCommitAsync(FillRequest request, CancellationToken token)
     {
         var escapedVersion = request.Key.EscapedVersion;
+
+        // The .info first: it says whether the version exists at all, so a missing version costs the upstream one
+        // request. Then the go.mod and the zip at once: a distant upstream costs two round trips, not three. If one
+        // of the two fails, the other is cancelled; what is committed, and in which order, does not change.
         var (infoOutcome, info) = await FetchSmallAsync(request, $"@v/{escapedVersion}.info", _options.MaxInfoBytes, token).ConfigureAwait(false);
         if (info is null)
         {
@@ -251,71 +255,71 @@ internal sealed partial class ModuleFiller(
             return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: upstream .info is unusable: {infoError}");
         }
 
-        var (modOutcome, mod) = await FetchSmallAsync(request, $"@v/{escapedVersion}.mod", _options.MaxModBytes, token).ConfigureAwait(false);
-        if (mod is null)
+        using var siblings = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var modTask = CancelSiblingsUnless(FetchSmallAsync(request, $"@v/{escapedVersion}.mod", _options.MaxModBytes, siblings.Token), r => r.Body is not null, siblings);
+        var zipTask = CancelSiblingsUnless(SpoolZipAsync(request, siblings.Token), r => r.Spool is not null, siblings);
+        try
         {
-            return modOutcome;
+            await Task.WhenAll(modTask, zipTask).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Inspected below, file by file.
         }
 
-        using (var zip = await upstream.GetAsync(request.ModulePath, request.Key.EscapedPath, $"@v/{escapedVersion}.zip", token).ConfigureAwait(false))
+        await using var spool = zipTask.IsCompletedSuccessfully ? zipTask.Result.Spool : null;
+        token.ThrowIfCancellationRequested();
+
+        // The first file (in protocol order) that failed decides; a later one that was cancelled, or broke off,
+        // because an earlier one failed does not.
+        if (Failure(modTask, r => r.Body is null, r => r.Outcome) is { } modFailure)
         {
-            if (zip.Status != UpstreamStatus.Ok)
-            {
-                return ToOutcome(zip);
-            }
-
-            if (zip.ContentLength > _options.MaxZipBytes)
-            {
-                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip of {zip.ContentLength} bytes is over the limit of {_options.MaxZipBytes}");
-            }
-
-            // Spool to a private temp file first: the zip is checked whole before any of it reaches the store,
-            // and the store gets a seekable source of known length. Never more than a small buffer in memory.
-            Directory.CreateDirectory(_spoolFolder);
-            await using var spool = new FileStream(
-                Path.Combine(_spoolFolder, $"{Guid.NewGuid():N}.zip"),
-                FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
-                FileOptions.Asynchronous | FileOptions.DeleteOnClose | FileOptions.SequentialScan);
-            var limited = new LimitedReadStream(zip.Content!, _options.MaxZipBytes, "the module zip");
-            await limited.CopyToAsync(spool, 81920, token).ConfigureAwait(false);
-            if (zip.ContentLength is long announced && announced != spool.Length)
-            {
-                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip truncated ({spool.Length} of {announced} bytes)");
-            }
-
-            spool.Position = 0;
-            var problem = ModuleZip.Check(spool, request.ModulePath, request.Version);
-            if (problem is not null)
-            {
-                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {problem}");
-            }
-
-            // Rule 7: checked against the checksum database before anything reaches the store.
-            if (checksums is not null && checksums.AppliesTo(request.ModulePath))
-            {
-                spool.Position = 0;
-                string zipHash;
-                try
-                {
-                    zipHash = DirHash.HashZip(spool);
-                }
-                catch (InvalidDataException ex)
-                {
-                    return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {ex.Message}");
-                }
-
-                var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, zipHash, token).ConfigureAwait(false);
-                if (!verdict.Allows)
-                {
-                    return new FillOutcome(verdict.Status == ChecksumStatus.TimedOut ? FillStatus.UpstreamTimeout : FillStatus.Failed, verdict.Message);
-                }
-            }
-
-            spool.Position = 0;
-            var written = await store.WritePartAsync(request.Key, ModuleFile.Zip, spool, token).ConfigureAwait(false);
-            FetcherTelemetry.FilledBytes.Add(written.Length);
+            return modFailure;
         }
 
+        if (Failure(zipTask, r => r.Spool is null, r => r.Outcome) is { } zipFailure)
+        {
+            return zipFailure;
+        }
+
+        if (modTask.IsCanceled || zipTask.IsCanceled)
+        {
+            throw new OperationCanceledException("a file of the fill was cancelled");
+        }
+
+        var mod = modTask.Result.Body!;
+        spool!.Position = 0;
+        var problem = ModuleZip.Check(spool, request.ModulePath, request.Version);
+        if (problem is not null)
+        {
+            return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {problem}");
+        }
+
+        // Rule 7: checked against the checksum database before anything reaches the store.
+        if (checksums is not null && checksums.AppliesTo(request.ModulePath))
+        {
+            spool.Position = 0;
+            string zipHash;
+            try
+            {
+                zipHash = DirHash.HashZip(spool);
+            }
+            catch (InvalidDataException ex)
+            {
+                return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {ex.Message}");
+            }
+
+            var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, zipHash, token).ConfigureAwait(false);
+            if (!verdict.Allows)
+            {
+                return new FillOutcome(verdict.Status == ChecksumStatus.TimedOut ? FillStatus.UpstreamTimeout : FillStatus.Failed, verdict.Message);
+            }
+        }
+
+        // Zip, go.mod, then the marker: a version is visible only once whole.
+        spool.Position = 0;
+        var written = await store.WritePartAsync(request.Key, ModuleFile.Zip, spool, token).ConfigureAwait(false);
+        FetcherTelemetry.FilledBytes.Add(written.Length);
         using (var modContent = new MemoryStream(mod, writable: false))
         {
             await store.WritePartAsync(request.Key, ModuleFile.Mod, modContent, token).ConfigureAwait(false);
@@ -323,6 +327,80 @@ internal sealed partial class ModuleFiller(
 
         await store.CommitAsync(request.Key, info, token).ConfigureAwait(false);
         return FillOutcome.Filled;
+    }
+
+    // A file's own failure: its outcome, or its exception rethrown; null when it succeeded.
+    private static FillOutcome? Failure<T>(Task<T> task, Func<T, bool> failed, Func<T, FillOutcome> outcome)
+    {
+        if (task.IsFaulted)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.InnerException!);
+        }
+
+        // A file cancelled because its sibling failed is not the cause: the sibling is.
+        return task.IsCanceled || !failed(task.Result) ? null : outcome(task.Result);
+    }
+
+    private static async Task<T> CancelSiblingsUnless<T>(Task<T> task, Func<T, bool> succeeded, CancellationTokenSource siblings)
+    {
+        try
+        {
+            var result = await task.ConfigureAwait(false);
+            if (!succeeded(result))
+            {
+                await siblings.CancelAsync().ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        catch
+        {
+            await siblings.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Streams the upstream zip into a private temp file (deleted on close): the zip is checked whole before any of
+    /// it reaches the store, and the store gets a seekable source of known length. Never more than a small buffer
+    /// in memory. Returns the spool, or the outcome that stops the fill.
+    /// </summary>
+    private async Task<(FillOutcome Outcome, FileStream? Spool)> SpoolZipAsync(FillRequest request, CancellationToken token)
+    {
+        using var zip = await upstream.GetAsync(request.ModulePath, request.Key.EscapedPath, $"@v/{request.Key.EscapedVersion}.zip", token).ConfigureAwait(false);
+        if (zip.Status != UpstreamStatus.Ok)
+        {
+            return (ToOutcome(zip), null);
+        }
+
+        if (zip.ContentLength > _options.MaxZipBytes)
+        {
+            return (new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip of {zip.ContentLength} bytes is over the limit of {_options.MaxZipBytes}"), null);
+        }
+
+        Directory.CreateDirectory(_spoolFolder);
+        var spool = new FileStream(
+            Path.Combine(_spoolFolder, $"{Guid.NewGuid():N}.zip"),
+            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.Asynchronous | FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        try
+        {
+            var limited = new LimitedReadStream(zip.Content!, _options.MaxZipBytes, "the module zip");
+            await limited.CopyToAsync(spool, 81920, token).ConfigureAwait(false);
+            if (zip.ContentLength is long announced && announced != spool.Length)
+            {
+                var received = spool.Length;
+                await spool.DisposeAsync().ConfigureAwait(false);
+                return (new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: zip truncated ({received} of {announced} bytes)"), null);
+            }
+
+            return (FillOutcome.Filled, spool);
+        }
+        catch
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task<(FillOutcome Outcome, byte[]? Body)> FetchSmallAsync(FillRequest request, string relativePath, long limit, CancellationToken token)
