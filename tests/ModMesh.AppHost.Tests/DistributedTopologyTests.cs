@@ -86,18 +86,18 @@ public sealed class DistributedTopologyTests(ITestOutputHelper output)
             // The fills went through the queue: the cache nodes enqueued jobs, the fetcher did them, the nodes filled nothing themselves.
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
             var fetcher = run.Endpoint("fetcher-1");
-            Prometheus fetcherMetrics;
+            PrometheusScrape fetcherMetrics;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
             do
             {
                 // The exporter caches a scrape briefly: poll until the jobs just done show.
-                fetcherMetrics = await Prometheus.ScrapeAsync(http, fetcher, timeout.Token);
+                fetcherMetrics = await PrometheusScrape.ScrapeAsync(http, fetcher, timeout.Token);
             }
             while (fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Filled")) < queries.Length && DateTime.UtcNow < deadline && await Delay(500));
 
             var jobsFilled = fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Filled"));
             var nodes = new[] { run.Endpoint("cachenode-1"), run.Endpoint("cachenode-2") };
-            var nodeMetrics = await Task.WhenAll(nodes.Select(n => Prometheus.ScrapeAsync(http, n, timeout.Token)));
+            var nodeMetrics = await Task.WhenAll(nodes.Select(n => PrometheusScrape.ScrapeAsync(http, n, timeout.Token)));
             var enqueued = nodeMetrics.Sum(m => m.Sum("modmesh_fill_jobs_enqueued_total"));
             var nodeFills = nodeMetrics.Sum(m => m.Sum("modmesh_fills_total"));
             var fetcherFills = fetcherMetrics.Sum("modmesh_fills_total");

@@ -75,7 +75,7 @@ public sealed class EmbeddedTopologyTests(ITestOutputHelper output)
                 Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
             }
 
-            var metrics = await Prometheus.ScrapeAsync(http, gateway, timeout.Token);
+            var metrics = await PrometheusScrape.ScrapeAsync(http, gateway, timeout.Token);
             Assert.True(metrics.Sum("http_server_request_duration_seconds_count") > 0,
                 $"the gateway's /metrics shows no served request:{Environment.NewLine}{metrics.Text[..Math.Min(3000, metrics.Text.Length)]}");
         }

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ModMesh.AppHost.Tests.Infrastructure;
+namespace ModMesh.TestSupport.Http;
 
-/// <summary>A Prometheus text scrape: sums of samples by metric name and label filter.</summary>
-internal sealed partial class Prometheus(string text)
+/// <summary>One scrape of a service's Prometheus /metrics text: sums of samples by metric name and label filter.</summary>
+public sealed partial class PrometheusScrape(string text)
 {
     public string Text { get; } = text;
 
-    public static async Task<Prometheus> ScrapeAsync(HttpClient client, Uri service, CancellationToken cancellationToken)
+    public static async Task<PrometheusScrape> ScrapeAsync(HttpClient client, Uri service, CancellationToken cancellationToken)
     {
         using var response = await client.GetAsync(new Uri(service, "/metrics"), cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -17,7 +17,7 @@ internal sealed partial class Prometheus(string text)
             throw new HttpRequestException($"GET {service}metrics answered {(int)response.StatusCode}: {text}");
         }
 
-        return new Prometheus(text);
+        return new PrometheusScrape(text);
     }
 
     /// <summary>Sum of the samples of <paramref name="name"/> whose labels include every <paramref name="labels"/> pair.</summary>
