@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
+using ModMesh.Fetcher;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
 using ModMesh.Storage.Modules;
@@ -23,7 +23,7 @@ internal sealed partial class ModuleQueries(
     ILogger<ModuleQueries> logger)
 {
     private const long MaxQueryBytes = 16L << 20;
-    private readonly ConcurrentDictionary<string, Lazy<Task<QueryAnswer>>> _refreshing = new();
+    private readonly SingleFlight<string, QueryAnswer> _refreshing = new();
     private readonly QueryCacheOptions _options = options.Value;
 
     public Task<QueryAnswer> ListAsync(ProxyRequest request, CancellationToken cancellationToken) =>
@@ -77,13 +77,8 @@ internal sealed partial class ModuleQueries(
         return fallback is null ? answer : new QueryAnswer(QueryStatus.Ok, fallback, null, Stale: answer.Status != QueryStatus.NotFound);
     }
 
-    private Task<QueryAnswer> Refresh(ProxyRequest request, string cacheKey, string relativePath, Func<byte[], CancellationToken, Task<byte[]>>? transform)
-    {
-        var lazy = _refreshing.GetOrAdd(cacheKey, _ => new Lazy<Task<QueryAnswer>>(() => Task.Run(() => FetchAsync(request, cacheKey, relativePath, transform))));
-        var task = lazy.Value;
-        _ = task.ContinueWith(_ => _refreshing.TryRemove(new KeyValuePair<string, Lazy<Task<QueryAnswer>>>(cacheKey, lazy)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
-    }
+    private Task<QueryAnswer> Refresh(ProxyRequest request, string cacheKey, string relativePath, Func<byte[], CancellationToken, Task<byte[]>>? transform) =>
+        _refreshing.Run(cacheKey, () => FetchAsync(request, cacheKey, relativePath, transform));
 
     private async Task<QueryAnswer> FetchAsync(ProxyRequest request, string cacheKey, string relativePath, Func<byte[], CancellationToken, Task<byte[]>>? transform)
     {

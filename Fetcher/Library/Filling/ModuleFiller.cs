@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -29,7 +28,7 @@ internal sealed partial class ModuleFiller(
     ILogger<ModuleFiller> logger,
     IChecksumVerifier? checksums = null) : IModuleFiller
 {
-    private readonly ConcurrentDictionary<ModuleVersionKey, Lazy<Task<FillOutcome>>> _inflight = new();
+    private readonly SingleFlight<ModuleVersionKey, FillOutcome> _fills = new();
     private readonly FillOptions _options = options.Value;
     private readonly string _spoolFolder = string.IsNullOrEmpty(options.Value.SpoolPath)
         ? Path.Combine(Path.GetTempPath(), "modmesh-spool")
@@ -68,22 +67,10 @@ internal sealed partial class ModuleFiller(
             return Task.FromResult(new FillOutcome(FillStatus.NotFound, known));
         }
 
-        return _inflight.GetOrAdd(request.Key, key => new Lazy<Task<FillOutcome>>(() => StartFill(request))).Value;
+        return _fills.Run(request.Key, () => RunAsync(request));
     }
 
     internal static string CoordinationKey(ModuleVersionKey key) => $"fill/{key.EscapedPath}@{key.EscapedVersion}";
-
-    private Task<FillOutcome> StartFill(FillRequest request)
-    {
-        var task = Task.Run(() => RunAsync(request));
-        _ = task.ContinueWith(
-            (_, state) => _inflight.TryRemove((KeyValuePair<ModuleVersionKey, Lazy<Task<FillOutcome>>>)state!),
-            _inflight.TryGetValue(request.Key, out var mine) ? new KeyValuePair<ModuleVersionKey, Lazy<Task<FillOutcome>>>(request.Key, mine) : default,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return task;
-    }
 
     private async Task<FillOutcome> RunAsync(FillRequest request)
     {

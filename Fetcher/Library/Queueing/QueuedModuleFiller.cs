@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +26,7 @@ internal sealed partial class QueuedModuleFiller(
     ILogger<QueuedModuleFiller> logger) : IModuleFiller
 {
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(2);
-    private readonly ConcurrentDictionary<ModuleVersionKey, Lazy<Task<FillOutcome>>> _waits = new();
+    private readonly SingleFlight<ModuleVersionKey, FillOutcome> _waits = new();
     private readonly FillOptions _options = options.Value;
 
     public async Task<FillOutcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
@@ -44,11 +43,10 @@ internal sealed partial class QueuedModuleFiller(
         }
 
         var traceParent = Activity.Current?.Id;
-        var lazy = _waits.GetOrAdd(request.Key, _ => new Lazy<Task<FillOutcome>>(() => Task.Run(() => WaitForFetchersAsync(request, traceParent))));
-        _ = lazy.Value.ContinueWith(_ => _waits.TryRemove(new KeyValuePair<ModuleVersionKey, Lazy<Task<FillOutcome>>>(request.Key, lazy)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var wait = _waits.Run(request.Key, () => WaitForFetchersAsync(request, traceParent));
         try
         {
-            return await lazy.Value.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
+            return await wait.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
