@@ -45,6 +45,9 @@ public sealed class ModuleFillerTests : IAsyncLifetime
         await EventuallyAsync(() => locks.Refused == 1, "the second filler found the lock held");
         for (int step = 1; step <= 3; step++)
         {
+            // Let the other side arm its timer on the fake clock first (the second filler's wait, the holder's next
+            // renewal): a timer armed after an advance would start from the advanced time and miss it.
+            await Task.Delay(100, Ct);
             time.Advance(TimeSpan.FromMilliseconds(400)); // past a third of the TTL: the holder renews
             await EventuallyAsync(() => locks.Renewed >= step || firstFill.IsCompleted, $"renewal {step}");
         }
