@@ -2,19 +2,19 @@ namespace ModMesh.Coordination;
 
 /// <summary>
 /// The waiting half shared by the fill-event implementations: the first outcome completes the wait, a timeout on
-/// the coordinator's clock answers <see cref="FillOutcome.TimedOut"/>, and disposing unregisters (once) and wakes a
+/// the coordinator's clock answers <see cref="Outcome.Pending"/>, and disposing unregisters (once) and wakes a
 /// pending wait with <see cref="ObjectDisposedException"/>.
 /// </summary>
 internal abstract class FillWaiter(TimeProvider timeProvider) : IFillWaiter
 {
-    private readonly TaskCompletionSource<FillOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Outcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     /// <summary>Delivers an outcome (the first one wins).</summary>
-    public void Complete(FillOutcome outcome) => _outcome.TrySetResult(outcome);
+    public void Complete(Outcome outcome) => _outcome.TrySetResult(outcome);
 
     /// <inheritdoc />
-    public async Task<FillOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<Outcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         try
@@ -24,7 +24,7 @@ internal abstract class FillWaiter(TimeProvider timeProvider) : IFillWaiter
         }
         catch (TimeoutException)
         {
-            return FillOutcome.TimedOut;
+            return Outcome.Pending;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) != 0)
         {

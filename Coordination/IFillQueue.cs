@@ -21,8 +21,12 @@ public interface IFillQueue
     Task AcknowledgeAsync(FillJobDelivery delivery, CancellationToken cancellationToken);
 }
 
-/// <summary>A request to fill one module version; <see cref="TraceParent"/> carries the W3C trace context of the asker.</summary>
-public sealed record FillJob(string ModulePath, string Version, string EscapedPath, string EscapedVersion, string? TraceParent, DateTimeOffset EnqueuedAt);
+/// <summary>
+/// A request to fill one file ("info", "mod" or "zip") of a module version; <see cref="TraceParent"/> carries the W3C
+/// trace context of the asker. A consumer trusts none of it: it re-validates the path and version and derives the
+/// escaped forms itself.
+/// </summary>
+public sealed record FillJob(string ModulePath, string Version, string EscapedPath, string EscapedVersion, string? TraceParent, DateTimeOffset EnqueuedAt, string File = "zip");
 
 /// <summary>A job as delivered to a consumer: its queue id and how many times it was delivered (1 the first time).</summary>
 public sealed record FillJobDelivery(string Id, FillJob Job, int DeliveryCount);

@@ -7,7 +7,7 @@ namespace ModMesh.Protocol;
 /// entry under "{module}@{version}/", clean relative paths, no two names that differ only in case, and the size
 /// limits the go command enforces (declared sizes; the go command re-checks actual sizes when it extracts).
 /// </summary>
-public static class ModuleZip
+public static partial class ModuleZip
 {
     /// <summary>The go command's limit on a module zip's total uncompressed size (500 MiB).</summary>
     public const long MaxUncompressedBytes = 500L << 20;

@@ -26,6 +26,15 @@ public static class ProxyPathParser
     /// <summary>The longest accepted request path, in bytes.</summary>
     public const int MaxPathLength = 4096;
 
+    /// <summary>
+    /// The longest accepted path element, in bytes (case-encoded, as in the URL). File systems and object stores
+    /// refuse longer names (255 bytes), and a version file adds ".info" to the last element; no real module comes close.
+    /// </summary>
+    public const int MaxElementLength = 200;
+
+    /// <summary>The longest accepted module path (case-encoded), in bytes.</summary>
+    public const int MaxModulePathLength = 1024;
+
     private const int MaxTileHeight = 30;
 
     /// <summary>
@@ -86,6 +95,11 @@ public static class ProxyPathParser
             {
                 return Bad("\".\" and \"..\" path elements are not allowed", out error);
             }
+
+            if (e.Length > MaxElementLength)
+            {
+                return Bad($"a path element is longer than {MaxElementLength} bytes", out error);
+            }
         }
 
         if (elements[0] == "sumdb")
@@ -105,6 +119,11 @@ public static class ProxyPathParser
         }
 
         var escapedModule = string.Join('/', elements, 0, marker);
+        if (escapedModule.Length > MaxModulePathLength)
+        {
+            return Bad($"the module path is longer than {MaxModulePathLength} bytes", out error);
+        }
+
         var tail = elements.Length - marker - 1;
         if (elements[marker] == "@latest")
         {

@@ -5,6 +5,7 @@ using ModMesh.CacheNode.Queries;
 using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Outcomes;
 using ModMesh.Protocol;
 using ModMesh.Storage;
 using ModMesh.Storage.Modules;
@@ -22,7 +23,6 @@ public static partial class GoProxyApi
     private const string Zip = "application/zip";
     private const string Immutable = "public, max-age=31536000, immutable";
     private const string Mutable = "public, max-age=60";
-    private const int RetryAfterSeconds = 5;
 
     private static readonly Meter Meter = new(TelemetryName);
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>("modmesh.proxy.requests", description: "GOPROXY requests answered, by kind and status.");
@@ -51,9 +51,9 @@ public static partial class GoProxyApi
         var status = ProxyPathParser.TryParse(RawPath(context), out var request, out var error);
         if (status != ProxyPathStatus.Ok || request is null)
         {
-            return Count("invalid", status == ProxyPathStatus.BadRequest
-                ? Text(StatusCodes.Status400BadRequest, $"bad request: {error}")
-                : Text(StatusCodes.Status404NotFound, $"not found: {error ?? "not a GOPROXY path"}"));
+            return Count("invalid", Failure(context, status == ProxyPathStatus.BadRequest
+                ? new Outcome(OutcomeKind.BadRequest, error)
+                : new Outcome(OutcomeKind.NotFound, error ?? "not a GOPROXY path")));
         }
 
         try
@@ -70,12 +70,12 @@ public static partial class GoProxyApi
             };
             return Count(request.Kind.ToString(), result);
         }
-        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BlobStoreUnavailableException && !cancellationToken.IsCancellationRequested)
         {
-            // The shared store failed under us: retryable, and not the client's fault.
+            // The shared store failed under us: retryable, the node's own condition. The details (paths, addresses)
+            // go to the log, never to the client.
             Log.StoreFailed(loggers.CreateLogger(typeof(GoProxyApi)), ex);
-            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Count(request.Kind.ToString(), Text(StatusCodes.Status503ServiceUnavailable, $"storage unavailable: {ex.Message}"));
+            return Count(request.Kind.ToString(), Failure(context, new Outcome(OutcomeKind.StorageUnavailable, "retry shortly")));
         }
     }
 
@@ -89,37 +89,25 @@ public static partial class GoProxyApi
         CancellationToken cancellationToken)
     {
         var version = request.Version!;
-        if (!ModulePath.IsValidModuleVersion(request.ModulePath, version, out var invalid))
+        if (!FillRequest.TryCreate(request.ModulePath, version, file, out var fill, out var invalid))
         {
             // Like the public proxies: a version that cannot belong to this path is simply not there.
-            return Text(StatusCodes.Status404NotFound, $"not found: {request.ModulePath}@{version}: {invalid}");
+            return Failure(context, new Outcome(OutcomeKind.NotFound, $"{request.ModulePath}@{version}: {invalid}"));
         }
 
-        var key = new ModuleVersionKey(request.EscapedModulePath, request.EscapedVersion!);
-        var committed = await store.GetCommittedAsync(key, file, cancellationToken);
+        var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken);
         if (committed is null)
         {
-            var outcome = await filler.EnsureFilledAsync(new FillRequest(request.ModulePath, version, key), cancellationToken);
-            switch (outcome.Status)
+            var outcome = await filler.EnsureFilledAsync(fill, cancellationToken);
+            if (outcome.Kind != OutcomeKind.Ok)
             {
-                case FillStatus.Filled:
-                    committed = await store.GetCommittedAsync(key, file, cancellationToken);
-                    break;
-                case FillStatus.NotFound:
-                    return Text(StatusCodes.Status404NotFound, $"not found: {outcome.Message}");
-                case FillStatus.TimedOut or FillStatus.StorageUnavailable:
-                    context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return Text(StatusCodes.Status503ServiceUnavailable, outcome.Message ?? "still being fetched; retry shortly");
-                case FillStatus.UpstreamTimeout:
-                    return Text(StatusCodes.Status504GatewayTimeout, $"upstream timed out: {outcome.Message}");
-                default:
-                    return Text(StatusCodes.Status502BadGateway, $"upstream failed: {outcome.Message}");
+                return Failure(context, outcome);
             }
 
+            committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken);
             if (committed is null)
             {
-                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Text(StatusCodes.Status503ServiceUnavailable, $"{request.ModulePath}@{version} was filled but is not readable yet; retry shortly");
+                return Failure(context, new Outcome(OutcomeKind.Pending, $"{fill.What} was filled but is not readable yet; retry shortly"));
             }
         }
 
@@ -157,29 +145,42 @@ public static partial class GoProxyApi
 
     private static IResult FromQuery(HttpContext context, QueryAnswer answer, string contentType)
     {
-        switch (answer.Status)
+        if (answer.Status != OutcomeKind.Ok)
         {
-            case QueryStatus.Ok:
-                context.Response.Headers.CacheControl = answer.Stale ? "public, max-age=0, must-revalidate" : Mutable;
-                return Results.Bytes(answer.Body!, contentType);
-            case QueryStatus.NotFound:
-                return Text(StatusCodes.Status404NotFound, $"not found: {answer.Message}");
-            case QueryStatus.UpstreamTimeout:
-                return Text(StatusCodes.Status504GatewayTimeout, $"upstream timed out: {answer.Message}");
-            default:
-                return Text(StatusCodes.Status502BadGateway, $"upstream failed: {answer.Message}");
+            return Failure(context, new Outcome(answer.Status, answer.Message));
         }
+
+        context.Response.Headers.CacheControl = answer.Stale ? "public, max-age=0, must-revalidate" : Mutable;
+        return Results.Bytes(answer.Body!, contentType);
     }
 
     private static IResult FromSumdb(HttpContext context, ChecksumDatabaseProxy.Answer answer)
     {
         if (answer.StatusCode != StatusCodes.Status200OK)
         {
-            return Text(answer.StatusCode, answer.StatusCode == StatusCodes.Status404NotFound ? $"not found: {answer.Message}" : $"upstream failed: {answer.Message}");
+            var kind = answer.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => OutcomeKind.NotFound,
+                StatusCodes.Status504GatewayTimeout => OutcomeKind.UpstreamTimeout,
+                StatusCodes.Status503ServiceUnavailable => OutcomeKind.StorageUnavailable,
+                _ => OutcomeKind.UpstreamFailed,
+            };
+            return Failure(context, new Outcome(kind, answer.Message));
         }
 
         context.Response.Headers.CacheControl = answer.Immutable ? Immutable : "no-cache";
         return Results.Bytes(answer.Body!, answer.ContentType);
+    }
+
+    /// <summary>Every failure leaves the node through here: one mapping (<see cref="OutcomeHttp"/>), text bodies.</summary>
+    private static IResult Failure(HttpContext context, Outcome outcome)
+    {
+        if (OutcomeHttp.HasRetryAfter(outcome.Kind))
+        {
+            context.Response.Headers.RetryAfter = OutcomeHttp.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Results.Text(OutcomeHttp.Text(outcome), TextPlain, statusCode: OutcomeHttp.StatusCode(outcome.Kind));
     }
 
     private static string RawPath(HttpContext context)
@@ -193,9 +194,6 @@ public static partial class GoProxyApi
         var query = raw.IndexOf('?', StringComparison.Ordinal);
         return query < 0 ? raw : raw[..query];
     }
-
-    private static IResult Text(int statusCode, string message) =>
-        Results.Text(message.EndsWith('\n') ? message : message + "\n", TextPlain, statusCode: statusCode);
 
     private static IResult Count(string kind, IResult result)
     {

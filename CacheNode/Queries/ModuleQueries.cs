@@ -5,6 +5,7 @@ using ModMesh.Fetcher;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
 using ModMesh.Storage.Modules;
+using ModMesh.Storage.Tiering;
 
 namespace ModMesh.CacheNode.Queries;
 
@@ -12,7 +13,10 @@ namespace ModMesh.CacheNode.Queries;
 /// Answers the mutable questions (list, @latest, .info of a query such as "master") with rule 5 of the design:
 /// cached in the store with a time to live; once stale, served stale while one background refresh runs; served
 /// stale when the upstream fails; upstream "not found" remembered briefly. When the upstream has nothing, what
-/// is committed in the store still answers.
+/// is committed in the store still answers. Nothing is cached before it is checked: list lines must be canonical
+/// versions that fit the module path (others are dropped), @latest and .info query answers must be .info JSON naming
+/// such a version with an RFC 3339 time (else 502, nothing cached). list and @latest are kept in the store (one each
+/// per module that exists upstream); .info queries, which anyone can invent, only in a memory budget.
 /// </summary>
 internal sealed partial class ModuleQueries(
     ModuleStore store,
@@ -23,12 +27,15 @@ internal sealed partial class ModuleQueries(
     ILogger<ModuleQueries> logger)
 {
     private const long MaxQueryBytes = 16L << 20;
+    private const string InfoQueryPrefix = "info/";
     private readonly SingleFlight<string, QueryAnswer> _refreshing = new();
     private readonly QueryCacheOptions _options = options.Value;
+    private readonly ByteBudgetLru<(byte[] Body, DateTimeOffset WrittenAt)> _infoQueries =
+        new(Math.Max(0, options.Value.InfoQueryBudgetBytes), e => e.Body.Length + 128);
 
     public Task<QueryAnswer> ListAsync(ProxyRequest request, CancellationToken cancellationToken) =>
-        AnswerAsync(request, "list", "@v/list",
-            async (body, token) => Encoding.UTF8.GetBytes(FormatList(ParseList(body).Concat(await CommittedVersionsAsync(request, token).ConfigureAwait(false)))),
+        AnswerAsync(request, "list", ProxyRequestKind.List,
+            async (body, token) => Encoding.UTF8.GetBytes(FormatList(ParseList(body, request.ModulePath).Concat(await CommittedVersionsAsync(request, token).ConfigureAwait(false)))),
             async token =>
             {
                 var committed = await CommittedVersionsAsync(request, token).ConfigureAwait(false);
@@ -37,58 +44,67 @@ internal sealed partial class ModuleQueries(
             cancellationToken);
 
     public Task<QueryAnswer> LatestAsync(ProxyRequest request, CancellationToken cancellationToken) =>
-        AnswerAsync(request, "latest", "@latest", null, token => LatestFromStoreAsync(request, token), cancellationToken);
+        AnswerAsync(request, "latest", ProxyRequestKind.Latest, CheckedInfo(request), token => LatestFromStoreAsync(request, token), cancellationToken);
 
     public Task<QueryAnswer> InfoQueryAsync(ProxyRequest request, CancellationToken cancellationToken) =>
-        AnswerAsync(request, $"info/{request.EscapedVersion}", $"@v/{request.EscapedVersion}.info", null, null, cancellationToken);
+        AnswerAsync(request, $"{InfoQueryPrefix}{request.EscapedVersion}", ProxyRequestKind.Info, CheckedInfo(request), null, cancellationToken);
+
+    // An @latest or query answer is passed on only when it is .info JSON naming a valid version of the module.
+    private static Func<byte[], CancellationToken, Task<byte[]>> CheckedInfo(ProxyRequest request) =>
+        (body, _) => ModuleInfo.Check(body, request.ModulePath, null) is { } problem
+            ? throw new UpstreamAnswerRejectedException($"{request.ModulePath}: the upstream answer is unusable: {problem}")
+            : Task.FromResult(body);
 
     private async Task<QueryAnswer> AnswerAsync(
         ProxyRequest request,
         string query,
-        string relativePath,
+        ProxyRequestKind kind,
         Func<byte[], CancellationToken, Task<byte[]>>? transform,
         Func<CancellationToken, Task<byte[]?>>? fromStore,
         CancellationToken cancellationToken)
     {
-        var cacheKey = ModuleStore.QueryKeyOf(request.EscapedModulePath, query);
+        var cacheKey = query.StartsWith(InfoQueryPrefix, StringComparison.Ordinal)
+            ? $"{request.EscapedModulePath}/@v/{query}"
+            : ModuleStore.QueryKeyOf(request.EscapedModulePath, query);
+        var upstreamRequest = new ModuleUpstreamRequest(request.ModulePath, request.EscapedModulePath, kind, kind == ProxyRequestKind.Info ? request.EscapedVersion : null);
         var cached = await ReadCachedAsync(cacheKey, cancellationToken).ConfigureAwait(false);
         if (cached is { } hit)
         {
             if (time.GetUtcNow() - hit.WrittenAt <= _options.QueryTimeToLive)
             {
-                return new QueryAnswer(QueryStatus.Ok, hit.Body, null);
+                return new QueryAnswer(OutcomeKind.Ok, hit.Body, null);
             }
 
             // Stale: answer now, refresh behind (one refresh per key at a time).
-            _ = Refresh(request, cacheKey, relativePath, transform);
-            return new QueryAnswer(QueryStatus.Ok, hit.Body, null, Stale: true);
+            _ = Refresh(upstreamRequest, cacheKey, transform);
+            return new QueryAnswer(OutcomeKind.Ok, hit.Body, null, Stale: true);
         }
 
         var notFound = await negative.GetAsync(NegativeKey(cacheKey), cancellationToken).ConfigureAwait(false);
         QueryAnswer answer = notFound is not null
-            ? new QueryAnswer(QueryStatus.NotFound, null, notFound)
-            : await Refresh(request, cacheKey, relativePath, transform).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (answer.Status == QueryStatus.Ok || fromStore is null)
+            ? new QueryAnswer(OutcomeKind.NotFound, null, notFound)
+            : await Refresh(upstreamRequest, cacheKey, transform).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (answer.Status == OutcomeKind.Ok || fromStore is null)
         {
             return answer;
         }
 
         var fallback = await fromStore(cancellationToken).ConfigureAwait(false);
-        return fallback is null ? answer : new QueryAnswer(QueryStatus.Ok, fallback, null, Stale: answer.Status != QueryStatus.NotFound);
+        return fallback is null ? answer : new QueryAnswer(OutcomeKind.Ok, fallback, null, Stale: answer.Status != OutcomeKind.NotFound);
     }
 
-    private Task<QueryAnswer> Refresh(ProxyRequest request, string cacheKey, string relativePath, Func<byte[], CancellationToken, Task<byte[]>>? transform) =>
-        _refreshing.Run(cacheKey, () => FetchAsync(request, cacheKey, relativePath, transform));
+    private Task<QueryAnswer> Refresh(ModuleUpstreamRequest request, string cacheKey, Func<byte[], CancellationToken, Task<byte[]>>? transform) =>
+        _refreshing.Run(cacheKey, () => FetchAsync(request, cacheKey, transform));
 
-    private async Task<QueryAnswer> FetchAsync(ProxyRequest request, string cacheKey, string relativePath, Func<byte[], CancellationToken, Task<byte[]>>? transform)
+    private async Task<QueryAnswer> FetchAsync(ModuleUpstreamRequest request, string cacheKey, Func<byte[], CancellationToken, Task<byte[]>>? transform)
     {
         using var bound = new CancellationTokenSource(_options.RefreshTimeout, time);
         try
         {
-            using var response = await upstream.GetAsync(request.ModulePath, request.EscapedModulePath, relativePath, bound.Token).ConfigureAwait(false);
+            using var response = await upstream.GetAsync(request, bound.Token).ConfigureAwait(false);
             switch (response.Status)
             {
-                case UpstreamStatus.Ok:
+                case OutcomeKind.Ok:
                     using (var buffer = new MemoryStream())
                     {
                         await CopyLimitedAsync(response.Content!, buffer, bound.Token).ConfigureAwait(false);
@@ -98,33 +114,55 @@ internal sealed partial class ModuleQueries(
                             body = await transform(body, bound.Token).ConfigureAwait(false);
                         }
 
-                        using var content = new MemoryStream(body, writable: false);
-                        await store.Blobs.PutAsync(cacheKey, content, bound.Token).ConfigureAwait(false);
-                        return new QueryAnswer(QueryStatus.Ok, body, null);
+                        await WriteCachedAsync(cacheKey, body, bound.Token).ConfigureAwait(false);
+                        return new QueryAnswer(OutcomeKind.Ok, body, null);
                     }
 
-                case UpstreamStatus.NotFound:
+                case OutcomeKind.NotFound:
                     await negative.SetAsync(NegativeKey(cacheKey), response.Message, _options.NotFoundTimeToLive, bound.Token).ConfigureAwait(false);
-                    return new QueryAnswer(QueryStatus.NotFound, null, response.Message);
-                case UpstreamStatus.Timeout:
-                    return new QueryAnswer(QueryStatus.UpstreamTimeout, null, response.Message);
+                    return new QueryAnswer(OutcomeKind.NotFound, null, response.Message);
                 default:
-                    return new QueryAnswer(QueryStatus.UpstreamError, null, response.Message);
+                    return new QueryAnswer(response.Status, null, response.Message);
             }
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
         {
-            return new QueryAnswer(QueryStatus.UpstreamTimeout, null, $"{request.ModulePath}: the upstream did not answer within {_options.RefreshTimeout}");
+            return new QueryAnswer(OutcomeKind.UpstreamTimeout, null, $"{request.Module}: the upstream did not answer within {_options.RefreshTimeout}");
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException)
+        catch (UpstreamAnswerRejectedException ex)
         {
             Log.RefreshFailed(logger, cacheKey, ex.Message);
-            return new QueryAnswer(QueryStatus.UpstreamError, null, $"{request.ModulePath}: {ex.Message}");
+            return new QueryAnswer(OutcomeKind.Rejected, null, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException or FillRejectedException)
+        {
+            // The full text goes to the log; the client learns whose failure it is.
+            Log.RefreshFailed(logger, cacheKey, ex.Message);
+            return new QueryAnswer(OutcomeKind.UpstreamFailed, null, $"{request.Module}: the upstream answer could not be read or stored");
         }
     }
 
+    private async Task WriteCachedAsync(string cacheKey, byte[] body, CancellationToken cancellationToken)
+    {
+        if (IsMemoryOnly(cacheKey))
+        {
+            _infoQueries.Set(cacheKey, (body, time.GetUtcNow()));
+            return;
+        }
+
+        using var content = new MemoryStream(body, writable: false);
+        await store.Blobs.PutAsync(cacheKey, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsMemoryOnly(string cacheKey) => !cacheKey.StartsWith("queries/", StringComparison.Ordinal);
+
     private async Task<(byte[] Body, DateTimeOffset WrittenAt)?> ReadCachedAsync(string cacheKey, CancellationToken cancellationToken)
     {
+        if (IsMemoryOnly(cacheKey))
+        {
+            return _infoQueries.TryGet(cacheKey, out var entry) ? entry : null;
+        }
+
         try
         {
             await using var reader = await store.Blobs.OpenReadAsync(cacheKey, cancellationToken).ConfigureAwait(false);
@@ -145,10 +183,10 @@ internal sealed partial class ModuleQueries(
         }
     }
 
-    private async Task<IReadOnlyList<string>> CommittedVersionsAsync(ProxyRequest request, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> CommittedVersionsAsync(ProxyRequest request, CancellationToken cancellationToken, ModuleFile? file = null)
     {
         var versions = new List<string>();
-        await foreach (var escaped in store.ListCommittedVersionsAsync(request.EscapedModulePath, cancellationToken).ConfigureAwait(false))
+        await foreach (var escaped in store.ListCommittedVersionsAsync(request.EscapedModulePath, file, cancellationToken).ConfigureAwait(false))
         {
             if (CaseEncoding.TryUnescapeVersion(escaped, out var version, out _))
             {
@@ -161,7 +199,7 @@ internal sealed partial class ModuleQueries(
 
     private async Task<byte[]?> LatestFromStoreAsync(ProxyRequest request, CancellationToken cancellationToken)
     {
-        var latest = VersionOrdering.SelectLatest(await CommittedVersionsAsync(request, cancellationToken).ConfigureAwait(false));
+        var latest = VersionOrdering.SelectLatest(await CommittedVersionsAsync(request, cancellationToken, ModuleFile.Info).ConfigureAwait(false));
         if (latest is null || !CaseEncoding.TryEscapeVersion(latest, out var escaped, out _))
         {
             return null;
@@ -178,10 +216,12 @@ internal sealed partial class ModuleQueries(
         return buffer.ToArray();
     }
 
-    private static IEnumerable<string> ParseList(byte[] body) =>
+    // Lines whose first field is a version of this module; anything else an upstream sends is dropped.
+    private static IEnumerable<string> ParseList(byte[] body, string modulePath) =>
         Encoding.UTF8.GetString(body)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split(' ', 2)[0]);
+            .Select(line => line.Split(' ', 2)[0])
+            .Where(v => v.Length <= 256 && Semver.IsCanonical(v) && ModulePath.IsValidModuleVersion(modulePath, v, out _));
 
     private static string FormatList(IEnumerable<string> versions)
     {
@@ -201,7 +241,7 @@ internal sealed partial class ModuleQueries(
             total += read;
             if (total > MaxQueryBytes)
             {
-                throw new IOException($"answer larger than {MaxQueryBytes} bytes");
+                throw new UpstreamAnswerRejectedException($"the answer is larger than {MaxQueryBytes} bytes");
             }
 
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
@@ -214,3 +254,6 @@ internal sealed partial class ModuleQueries(
         public static partial void RefreshFailed(ILogger logger, string cacheKey, string reason);
     }
 }
+
+/// <summary>An upstream answer to a query that failed the checks: nothing is cached, the client gets 502.</summary>
+internal sealed class UpstreamAnswerRejectedException(string message) : Exception(message);

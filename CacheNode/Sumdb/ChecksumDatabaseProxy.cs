@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
 using ModMesh.Storage;
+using ModMesh.Coordination;
 
 namespace ModMesh.CacheNode.Sumdb;
 
@@ -37,10 +38,10 @@ internal sealed class ChecksumDatabaseProxy(IBlobStore blobs, IUpstream upstream
             }
         }
 
-        using var response = await upstream.GetAsync("", $"sumdb/{request.SumdbName}", request.SumdbPath!, cancellationToken);
+        using var response = await upstream.GetAsync(new SumdbUpstreamRequest(request.SumdbName!, request.SumdbPath!), cancellationToken);
         switch (response.Status)
         {
-            case UpstreamStatus.Ok:
+            case OutcomeKind.Ok:
                 var body = await ReadAllAsync(response.Content!, cancellationToken);
                 if (immutable)
                 {
@@ -49,9 +50,9 @@ internal sealed class ChecksumDatabaseProxy(IBlobStore blobs, IUpstream upstream
                 }
 
                 return new Answer(StatusCodes.Status200OK, body, ContentType(request), null, immutable);
-            case UpstreamStatus.NotFound:
+            case OutcomeKind.NotFound:
                 return new Answer(StatusCodes.Status404NotFound, null, "", response.Message, false);
-            case UpstreamStatus.Timeout:
+            case OutcomeKind.UpstreamTimeout:
                 return new Answer(StatusCodes.Status504GatewayTimeout, null, "", response.Message, false);
             default:
                 return new Answer(StatusCodes.Status502BadGateway, null, "", response.Message, false);

@@ -56,7 +56,7 @@ public sealed class InProcessFillEvents : IFillEvents
     }
 
     /// <inheritdoc />
-    public Task PublishAsync(string key, FillOutcome outcome, CancellationToken cancellationToken)
+    public Task PublishAsync(string key, Outcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(outcome);

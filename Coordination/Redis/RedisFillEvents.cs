@@ -109,22 +109,22 @@ public sealed partial class RedisFillEvents : IFillEvents
     }
 
     /// <inheritdoc />
-    public Task PublishAsync(string key, FillOutcome outcome, CancellationToken cancellationToken)
+    public Task PublishAsync(string key, Outcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(outcome);
         cancellationToken.ThrowIfCancellationRequested();
 
-        string message = JsonSerializer.Serialize(outcome, RedisJsonContext.Default.FillOutcome);
+        string message = JsonSerializer.Serialize(outcome, RedisJsonContext.Default.Outcome);
         return _subscriber.PublishAsync(RedisChannel.Literal(_options.FilledChannel(key)), message).WaitAsync(cancellationToken);
     }
 
     private void OnMessage(Entry entry, RedisValue message)
     {
-        FillOutcome? outcome;
+        Outcome? outcome;
         try
         {
-            outcome = JsonSerializer.Deserialize((string?)message ?? "", RedisJsonContext.Default.FillOutcome);
+            outcome = JsonSerializer.Deserialize((string?)message ?? "", RedisJsonContext.Default.Outcome);
         }
         catch (JsonException)
         {

@@ -25,7 +25,7 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
     }
 
     /// <inheritdoc />
-    public async Task PublishAsync(string key, FillOutcome outcome, CancellationToken cancellationToken)
+    public async Task PublishAsync(string key, Outcome outcome, CancellationToken cancellationToken)
     {
         await local.PublishAsync(key, outcome, cancellationToken).ConfigureAwait(false);
         try
@@ -40,7 +40,7 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
 
     private sealed class Waiter(IFillWaiter local, IFillWaiter? shared, CoordinationFailover failover) : IFillWaiter
     {
-        public async Task<FillOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        public async Task<Outcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             if (shared is null)
             {
@@ -50,11 +50,11 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
             using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var localWait = local.WaitAsync(timeout, both.Token);
             var sharedWait = SharedOrNullAsync(timeout, both.Token);
-            FillOutcome? outcome;
+            Outcome? outcome;
             if (await Task.WhenAny((Task)localWait, sharedWait).ConfigureAwait(false) == localWait)
             {
                 outcome = await localWait.ConfigureAwait(false);
-                if (outcome.Status == FillStatus.TimedOut)
+                if (outcome.Kind == OutcomeKind.Pending)
                 {
                     // Both waits share the timeout; the shared one ends about now (or failed: then local decided).
                     outcome = await sharedWait.ConfigureAwait(false) ?? outcome;
@@ -63,7 +63,7 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
             else
             {
                 outcome = await sharedWait.ConfigureAwait(false);
-                if (outcome is null || outcome.Status == FillStatus.TimedOut)
+                if (outcome is null || outcome.Kind == OutcomeKind.Pending)
                 {
                     // The shared coordinator failed (or timed out) first: the local wait decides.
                     outcome = await localWait.ConfigureAwait(false);
@@ -87,7 +87,7 @@ public sealed class FailoverFillEvents(IFillEvents shared, IFillEvents local, Co
             }
         }
 
-        private async Task<FillOutcome?> SharedOrNullAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        private async Task<Outcome?> SharedOrNullAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             try
             {

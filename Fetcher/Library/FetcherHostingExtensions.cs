@@ -46,6 +46,8 @@ public static class FetcherHostingExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AutomaticDecompression = DecompressionMethods.None,
+                // Redirects are followed by the chain itself: http(s) only, same host unless configured, a few times.
+                AllowAutoRedirect = false,
                 UseCookies = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
@@ -59,6 +61,8 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<DirectSource>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
         builder.Services.TryAddSingleton<IChecksumVerifier, ChecksumDatabaseVerifier>();
+        builder.Services.TryAddSingleton<FillMemory>();
+        builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];
         var queued = hostedInCacheNode && (string.IsNullOrWhiteSpace(mode)

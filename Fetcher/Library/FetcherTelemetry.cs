@@ -17,5 +17,6 @@ public static class FetcherTelemetry
     internal static readonly Counter<long> FilledBytes = Meter.CreateCounter<long>("modmesh.fill.bytes", unit: "By", description: "Bytes committed by fills.");
     internal static readonly Counter<long> JobsEnqueued = Meter.CreateCounter<long>("modmesh.fill.jobs.enqueued", description: "Fill jobs put on the queue by cache nodes.");
     internal static readonly Counter<long> JobsDone = Meter.CreateCounter<long>("modmesh.fill.jobs.done", description: "Fill jobs completed by fetchers, by outcome and delivery.");
+    internal static readonly Counter<long> JobsRefused = Meter.CreateCounter<long>("modmesh.fill.jobs.refused", description: "Fill jobs refused by fetchers because they failed validation.");
     internal static readonly Histogram<double> FillDuration = Meter.CreateHistogram<double>("modmesh.fill.duration", unit: "s", description: "Duration of fills run by this process.");
 }

@@ -1,45 +1,65 @@
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
-using ModMesh.Protocol;
+using ModMesh.Fetcher.Outcomes;
 using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher.Worker;
 
 /// <summary>
-/// The worker's own API: "fill this version". The cluster issue adds the Redis stream consumer beside it; this
-/// endpoint lets an operator (or a test) warm the store by hand.
+/// The worker's own API: "fill this file of this version" (<c>POST /fill/{module}@{version}</c> fills the .info, .mod
+/// and .zip; <c>?file=mod</c> just one). Lets an operator (or a test) warm the store by hand.
 /// </summary>
 internal static class FillApi
 {
+    private const string TextPlain = "text/plain; charset=utf-8";
+
     public static IEndpointRouteBuilder MapFillApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/fill/{**target}", async (string target, IModuleFiller filler, CancellationToken cancellationToken) =>
+        app.MapPost("/fill/{**target}", async (string target, string? file, IModuleFiller filler, HttpContext context, CancellationToken cancellationToken) =>
         {
             var at = target.LastIndexOf('@');
             if (at <= 0)
             {
-                return Results.Text("bad request: expected /fill/{module}@{version}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
+                return Answer(context, new Outcome(OutcomeKind.BadRequest, "expected /fill/{module}@{version}"));
             }
 
-            var path = target[..at];
-            var version = target[(at + 1)..];
-            if (!ModulePath.IsValidModuleVersion(path, version, out var error) ||
-                !CaseEncoding.TryEscapePath(path, out var escapedPath, out error) ||
-                !CaseEncoding.TryEscapeVersion(version, out var escapedVersion, out error))
+            ModuleFile[] files = [ModuleFile.Info, ModuleFile.Mod, ModuleFile.Zip];
+            if (file is not null)
             {
-                return Results.Text($"bad request: {error}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
+                if (!FillRequest.TryParseFile(file, out var one))
+                {
+                    return Answer(context, new Outcome(OutcomeKind.BadRequest, "file must be info, mod or zip"));
+                }
+
+                files = [one];
             }
 
-            var outcome = await filler.EnsureFilledAsync(new FillRequest(path, version, new ModuleVersionKey(escapedPath, escapedVersion)), cancellationToken);
-            return outcome.Status switch
+            foreach (var which in files)
             {
-                FillStatus.Filled => Results.Text($"filled {path}@{version}\n", "text/plain; charset=utf-8"),
-                FillStatus.NotFound => Results.Text($"not found: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound),
-                FillStatus.UpstreamTimeout => Results.Text($"upstream timed out: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status504GatewayTimeout),
-                FillStatus.TimedOut or FillStatus.StorageUnavailable => Results.Text($"{outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable),
-                _ => Results.Text($"upstream failed: {outcome.Message}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status502BadGateway),
-            };
+                if (!FillRequest.TryCreate(target[..at], target[(at + 1)..], which, out var request, out var error))
+                {
+                    return Answer(context, new Outcome(OutcomeKind.BadRequest, error));
+                }
+
+                var outcome = await filler.EnsureFilledAsync(request, cancellationToken);
+                if (outcome.Kind != OutcomeKind.Ok)
+                {
+                    return Answer(context, outcome);
+                }
+            }
+
+            return Results.Text($"filled {target}\n", TextPlain);
         });
         return app;
+    }
+
+    private static IResult Answer(HttpContext context, Outcome outcome)
+    {
+        if (OutcomeHttp.HasRetryAfter(outcome.Kind))
+        {
+            context.Response.Headers.RetryAfter = OutcomeHttp.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Results.Text(OutcomeHttp.Text(outcome), TextPlain, statusCode: OutcomeHttp.StatusCode(outcome.Kind));
     }
 }

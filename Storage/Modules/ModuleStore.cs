@@ -3,10 +3,10 @@ using ModMesh.Storage.Tiering;
 
 namespace ModMesh.Storage.Modules;
 
-/// <summary>One of the three files of a module version.</summary>
+/// <summary>One of the three files of a module version; each is filled, checked and committed on its own.</summary>
 public enum ModuleFile
 {
-    /// <summary>The .info JSON: also the commit marker, written last.</summary>
+    /// <summary>The .info JSON.</summary>
     Info,
 
     /// <summary>The go.mod file.</summary>
@@ -33,21 +33,22 @@ public readonly record struct ModuleVersionKey(string EscapedPath, string Escape
 public sealed record CommittedFile(BlobProperties Properties, byte[]? Bytes = null, string? LocalPath = null, BlobReader? Reader = null);
 
 /// <summary>
-/// The layout of modules in a blob store, and the commit protocol that makes a version visible only when whole.
+/// The one owner of ModMesh's key layout in a blob store, of what is immutable there, and of the commit rule.
 /// <list type="bullet">
-/// <item><c>modules/{path}/@v/{version}.zip</c>, <c>.mod</c>, then <c>.info</c> last: the .info is the commit marker.
-/// A reader that finds no .info treats the version as absent, whatever else is there (a half-written version),
-/// and the next fill overwrites the leftovers.</item>
-/// <item><c>queries/{path}/...</c>: cached answers of mutable queries (list, latest, non-canonical .info), each
-/// blob's LastModified telling its age.</item>
+/// <item><c>modules/{path}/@v/{version}.info</c>, <c>.mod</c>, <c>.zip</c>: the files of a version, each committed on
+/// its own by a single atomic write once it is complete and checked (a blob store write is all or nothing: the folder
+/// store renames a finished temp file, S3 makes an object visible when its upload completes). A file that is not
+/// there is absent, whatever else of the version is. Committed files never change (immutable).</item>
+/// <item><c>queries/{path}/@list</c>, <c>@latest</c>: cached answers of mutable queries, each blob's LastModified
+/// telling its age.</item>
+/// <item><c>sumdb/{name}/...</c>: checksum-database answers that were verified (immutable once written).</item>
 /// </list>
 /// The "/@v/" separator keeps the prefix traps apart: "a/b/@v/" never lists "a/b/v2/@v/" or "a/b-other/@v/".
 /// <para>
-/// Committed files never change (and a committed version is never removed), so what a read learnt about one is
-/// kept in memory, within a byte budget, least recently used first out: the bytes of small files (.info, .mod, up
-/// to <see cref="SmallFileBytes"/>), and the properties and local path of large ones. A warm hit then costs no
-/// store round trip (no marker stat, no open). Only positive knowledge is kept: "not committed" is always asked
-/// again, so a version committed by another process shows up at once.
+/// Because committed files never change, what a read learnt about one is kept in memory, within a byte budget, least
+/// recently used first out: the bytes of small files (.info, .mod, up to <see cref="SmallFileBytes"/>), and the
+/// properties and local path of large ones. A warm hit then costs no store round trip. Only positive knowledge is
+/// kept: "not committed" is always asked again, so a file committed by another process shows up at once.
 /// </para>
 /// </summary>
 public sealed class ModuleStore
@@ -60,6 +61,7 @@ public sealed class ModuleStore
 
     private const string ModulesRoot = "modules/";
     private const string QueriesRoot = "queries/";
+    private const string SumdbRoot = "sumdb/";
     private const int EntryOverheadBytes = 256;
 
     private readonly ByteBudgetLru<CommittedFile> _known =
@@ -75,21 +77,29 @@ public sealed class ModuleStore
     public static string KeyOf(ModuleVersionKey version, ModuleFile file) =>
         $"{ModulesRoot}{version.EscapedPath}/@v/{version.EscapedVersion}{Extension(file)}";
 
-    /// <summary>The blob key of a cached query answer ("list", "latest", or "info/{escaped query}").</summary>
+    /// <summary>The blob key of a cached query answer of a module ("list" or "latest").</summary>
     public static string QueryKeyOf(string escapedPath, string query) => $"{QueriesRoot}{escapedPath}/@{query}";
 
-    /// <summary>True when the version is committed (its marker exists).</summary>
-    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, CancellationToken cancellationToken)
+    /// <summary>The blob key of a verified checksum-database answer or state ("lookup/m@v", "tile/8/0/1", "verified-latest").</summary>
+    public static string SumdbKeyOf(string databaseName, string path) => $"{SumdbRoot}{databaseName}/{path}";
+
+    /// <summary>True for keys whose blobs never change once written (committed module files, verified sumdb answers).</summary>
+    public static bool IsImmutableKey(string key) =>
+        key.StartsWith(ModulesRoot, StringComparison.Ordinal) ||
+        (key.StartsWith(SumdbRoot, StringComparison.Ordinal) && !key.EndsWith("/verified-latest", StringComparison.Ordinal));
+
+    /// <summary>True when <paramref name="file"/> of the version is committed.</summary>
+    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
     {
-        var marker = KeyOf(version, ModuleFile.Info);
-        return _known.TryGet(marker, out _) ||
-            await Blobs.StatAsync(marker, cancellationToken).ConfigureAwait(false) is not null;
+        var key = KeyOf(version, file);
+        return _known.TryGet(key, out _) ||
+            await Blobs.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>
-    /// A file of a committed version for serving (see <see cref="CommittedFile"/>), or null when the version is not
-    /// committed. Warm hits are answered from memory: the bytes of small files, the path and properties of large
-    /// local files. A large file of a remote store comes back as an open reader.
+    /// A committed file for serving (see <see cref="CommittedFile"/>), or null when it is not committed. Warm hits are
+    /// answered from memory: the bytes of small files, the path and properties of large local files. A large file of
+    /// a remote store comes back as an open reader.
     /// </summary>
     public async ValueTask<CommittedFile?> GetCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
     {
@@ -97,11 +107,6 @@ public sealed class ModuleStore
         if (_known.TryGet(key, out var known))
         {
             return known;
-        }
-
-        if (file != ModuleFile.Info && !await IsCommittedAsync(version, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
         }
 
         var reader = await Blobs.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
@@ -137,57 +142,88 @@ public sealed class ModuleStore
         return new CommittedFile(properties, Reader: reader);
     }
 
-    /// <summary>
-    /// Opens a file of a committed version, or returns null when the version is not committed (a zip without its
-    /// marker is not there as far as readers are concerned).
-    /// </summary>
-    public async ValueTask<BlobReader?> OpenCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    /// <summary>The bytes of a small committed file (.info, .mod), or null when it is not committed.</summary>
+    public async ValueTask<byte[]?> ReadSmallAsync(ModuleVersionKey version, ModuleFile file, long maxBytes, CancellationToken cancellationToken)
     {
-        if (file != ModuleFile.Info && !await IsCommittedAsync(version, cancellationToken).ConfigureAwait(false))
+        var committed = await GetCommittedAsync(version, file, cancellationToken).ConfigureAwait(false);
+        if (committed is null)
         {
             return null;
         }
 
-        return await Blobs.OpenReadAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Writes one file of a version that is not committed yet. Never call it for the marker: use <see cref="CommitAsync"/>.</summary>
-    public Task<BlobProperties> WritePartAsync(ModuleVersionKey version, ModuleFile file, Stream content, CancellationToken cancellationToken)
-    {
-        if (file == ModuleFile.Info)
+        if (committed.Bytes is { } bytes)
         {
-            throw new ArgumentException("The .info is the commit marker; write it with CommitAsync.", nameof(file));
+            return bytes;
         }
 
-        return Blobs.PutAsync(KeyOf(version, file), content, cancellationToken);
+        if (committed.Properties.Length > maxBytes)
+        {
+            if (committed.Reader is { } open)
+            {
+                await open.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw new InvalidDataException($"{KeyOf(version, file)} is larger than {maxBytes} bytes");
+        }
+
+        await using var reader = committed.Reader ?? await Blobs.OpenReadAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            return null;
+        }
+
+        var buffer = new byte[reader.Properties.Length];
+        await reader.Content.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer;
     }
+
+    /// <summary>Opens a committed file, or returns null when it is not committed.</summary>
+    public async ValueTask<BlobReader?> OpenCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken) =>
+        await Blobs.OpenReadAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Makes the version visible by writing its marker. The caller has written the zip and go.mod first (and holds
-    /// the version's fill lock, so no one else is writing it).
+    /// Commits one file of a version with a single atomic write. The caller has checked the content completely and
+    /// holds the file's fill lock (so no one else writes it); a file that is already committed is never rewritten.
     /// </summary>
-    public async Task CommitAsync(ModuleVersionKey version, ReadOnlyMemory<byte> info, CancellationToken cancellationToken)
-    {
-        using var content = new MemoryStream(info.ToArray(), writable: false);
-        await Blobs.PutAsync(KeyOf(version, ModuleFile.Info), content, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<BlobProperties> CommitAsync(ModuleVersionKey version, ModuleFile file, Stream content, CancellationToken cancellationToken) =>
+        Blobs.PutAsync(KeyOf(version, file), content, cancellationToken);
 
-    /// <summary>Every committed version of a module (escaped form), in key order.</summary>
-    public async IAsyncEnumerable<string> ListCommittedVersionsAsync(string escapedPath, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Every version of a module (escaped form) with <paramref name="file"/> committed, or with any file committed
+    /// when it is null; each version once, in key order.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListCommittedVersionsAsync(string escapedPath, ModuleFile? file, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = $"{ModulesRoot}{escapedPath}/@v/";
-        var infoExtension = Extension(ModuleFile.Info);
+        string? previous = null;
         await foreach (var key in Blobs.ListKeysAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             var name = key.AsSpan(prefix.Length);
-            if (name.IndexOf('/') < 0 && name.EndsWith(infoExtension, StringComparison.Ordinal))
+            if (name.IndexOf('/') >= 0)
             {
-                yield return name[..^infoExtension.Length].ToString();
+                continue;
+            }
+
+            foreach (var candidate in file is { } one ? [one] : new[] { ModuleFile.Info, ModuleFile.Mod, ModuleFile.Zip })
+            {
+                var extension = Extension(candidate);
+                if (name.EndsWith(extension, StringComparison.Ordinal))
+                {
+                    var version = name[..^extension.Length].ToString();
+                    if (version != previous)
+                    {
+                        previous = version;
+                        yield return version;
+                    }
+
+                    break;
+                }
             }
         }
     }
 
-    private static string Extension(ModuleFile file) => file switch
+    /// <summary>The file extension of <paramref name="file"/> (".info", ".mod", ".zip").</summary>
+    public static string Extension(ModuleFile file) => file switch
     {
         ModuleFile.Info => ".info",
         ModuleFile.Mod => ".mod",

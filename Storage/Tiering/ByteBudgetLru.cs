@@ -4,7 +4,7 @@ namespace ModMesh.Storage.Tiering;
 /// A thread-safe least-recently-used index bounded by a byte budget. Evicted values are handed to a callback
 /// (outside the lock) so the owner can release them (delete a file).
 /// </summary>
-internal sealed class ByteBudgetLru<TValue>(long budget, Func<TValue, long> sizeOf, Action<TValue>? onEvicted = null)
+public sealed class ByteBudgetLru<TValue>(long budget, Func<TValue, long> sizeOf, Action<TValue>? onEvicted = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LinkedListNode<(string Key, TValue Value)>> _map = new(StringComparer.Ordinal);

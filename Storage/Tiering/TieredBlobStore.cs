@@ -270,8 +270,7 @@ public sealed class TieredBlobStore : IBlobStore
         Reads.Add(1, new KeyValuePair<string, object?>("result", "hit"), new KeyValuePair<string, object?>("tier", tier));
     }
 
-    private static bool IsImmutable(string key) =>
-        key.StartsWith("modules/", StringComparison.Ordinal) || key.StartsWith("sumdb/", StringComparison.Ordinal);
+    private static bool IsImmutable(string key) => Modules.ModuleStore.IsImmutableKey(key);
 
     /// <summary>
     /// True when a copy made from a read that started at <paramref name="writesBefore"/> may be kept: no write or

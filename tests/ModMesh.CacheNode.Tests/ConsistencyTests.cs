@@ -16,7 +16,7 @@ public sealed class ConsistencyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
     [Fact]
-    public async Task Get_HalfWrittenVersionWithoutMarker_TreatedAsAbsentUntilFillHealsIt()
+    public async Task Get_WriterCrashedMidFile_LeftoverNeverVisibleUntilFillCommitsWholeFiles()
     {
         const string path = "example.com/consistency/half";
         var module = _upstream.AddModule(path, "v1.0.0");
@@ -24,11 +24,12 @@ public sealed class ConsistencyTests : IAsyncLifetime
         var storage = TempDirectory.CreateUnique("cachenode-half");
         try
         {
-            // A crashed writer left the zip and go.mod, but never wrote the .info marker.
+            // A writer crashed mid-file: its bytes sit in the store's temp folder, never under a key (a file is
+            // committed by one atomic rename once it is complete and checked).
+            var temp = Path.Combine(storage, ".tmp");
+            Directory.CreateDirectory(temp);
+            await File.WriteAllTextAsync(Path.Combine(temp, "modules-example.com-consistency-half-@v-v1.0.0.zip"), "PK-truncated-garbage");
             var folder = Path.Combine(storage, "modules", "example.com", "consistency", "half", "@v");
-            Directory.CreateDirectory(folder);
-            await File.WriteAllTextAsync(Path.Combine(folder, "v1.0.0.zip"), "PK-truncated-garbage");
-            await File.WriteAllTextAsync(Path.Combine(folder, "v1.0.0.mod"), "module half-written\n");
 
             _upstream.InjectFault(null, UpstreamFault.Status(500));
             await using var node = await TestNode.StartAsync(_upstream, storagePath: storage);
@@ -50,7 +51,7 @@ public sealed class ConsistencyTests : IAsyncLifetime
                 Assert.NotEqual(HttpStatusCode.OK, list.StatusCode);
             }
 
-            // Once the upstream answers, a fill replaces the leftovers with the real version.
+            // Once the upstream answers, each file is filled whole.
             _upstream.ClearFaults();
             using (var mod = await node.Client.GetAsync($"{path}/@v/v1.0.0.mod"))
             {
@@ -66,7 +67,7 @@ public sealed class ConsistencyTests : IAsyncLifetime
 
             Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(Path.Combine(folder, "v1.0.0.zip")));
             Assert.Equal(version.Mod, await File.ReadAllBytesAsync(Path.Combine(folder, "v1.0.0.mod")));
-            Assert.Equal(version.Info, await File.ReadAllBytesAsync(Path.Combine(folder, "v1.0.0.info")));
+            Assert.False(File.Exists(Path.Combine(folder, "v1.0.0.info")), "the .info was never asked for, so never fetched");
         }
         finally
         {
@@ -87,9 +88,7 @@ public sealed class ConsistencyTests : IAsyncLifetime
         {
             await using (var node = await TestNode.StartAsync(_upstream, storagePath: storage))
             {
-                using var first = await node.Client.GetAsync($"{path}/@v/v1.0.0.zip");
-                Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-                Assert.Equal(originalZip, await first.Content.ReadAsByteArrayAsync());
+                await AssertServesAsync(node, path, originalZip, originalMod, originalInfo);
 
                 // The upstream now serves different content for the same version (a retag).
                 version.Mod = Encoding.UTF8.GetBytes($"module {path}\n\ngo 1.21\n\nrequire example.com/evil v1.0.0\n");

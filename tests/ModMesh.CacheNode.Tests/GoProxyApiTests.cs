@@ -110,7 +110,7 @@ public sealed class GoProxyApiTests(NodeFixture fixture) : IClassFixture<NodeFix
     {
         var path = $"example.com/api/latest-fallback-{upstreamStatus}";
         var module = Upstream.AddModule(path, "v1.0.0", "v1.1.0");
-        using (var fill = await Client.GetAsync($"{path}/@v/v1.1.0.zip"))
+        using (var fill = await Client.GetAsync($"{path}/@v/v1.1.0.info"))
         {
             Assert.Equal(HttpStatusCode.OK, fill.StatusCode);
         }
@@ -151,7 +151,7 @@ public sealed class GoProxyApiTests(NodeFixture fixture) : IClassFixture<NodeFix
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("module github.com/Azure/Go-Thing\n\ngo 1.19\n", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, Upstream.RequestCount("/github.com/!azure/!go-!thing/@v/v1.0.0.mod"));
-        Assert.True(File.Exists(fixture.Node.FileOf(path, "v1.0.0.info")), "stored under the encoded path");
+        Assert.True(File.Exists(fixture.Node.FileOf(path, "v1.0.0.mod")), "stored under the encoded path");
     }
 
     [Fact]
@@ -255,8 +255,8 @@ public sealed class GoProxyApiTests(NodeFixture fixture) : IClassFixture<NodeFix
     }
 
     [Theory]
-    [InlineData(404, "@v/v1.0.0.info", "@v/v1.0.0.zip")]
-    [InlineData(410, "@v/v1.0.0.info", "@v/v1.0.0.zip")]
+    [InlineData(404, "@v/v1.0.0.info", "@v/v1.0.0.info")]
+    [InlineData(410, "@v/v1.0.0.info", "@v/v1.0.0.info")]
     [InlineData(404, "@v/v1.0.0.mod", "@v/v1.0.0.mod")]
     [InlineData(410, "@v/v1.0.0.zip", "@v/v1.0.0.zip")]
     [InlineData(404, "@v/list", "@v/list")]

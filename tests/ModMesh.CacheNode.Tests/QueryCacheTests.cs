@@ -44,7 +44,10 @@ public sealed class QueryCacheTests : IAsyncLifetime
     {
         const string path = "example.com/query/stale";
         _upstream.AddModule(path, "v1.0.0");
-        await using var node = await TestNode.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Cache:QueryTimeToLive"] = ShortTimeToLive.ToString() });
+        // Long enough that the refreshed answer is still fresh when the poll below reads it on a loaded machine (a
+        // stale read would start a second refresh); short enough to age past quickly.
+        var timeToLive = TimeSpan.FromSeconds(1.5);
+        await using var node = await TestNode.StartAsync(_upstream, new Dictionary<string, string?> { ["ModMesh:Cache:QueryTimeToLive"] = timeToLive.ToString() });
         var url = $"{path}/{query}";
         var old = await GetStringAsync(node, url);
         Assert.Contains("v1.0.0", old, StringComparison.Ordinal);
@@ -52,7 +55,7 @@ public sealed class QueryCacheTests : IAsyncLifetime
         _upstream.AddModule(path, "v1.1.0");
         var refreshDelay = TimeSpan.FromMilliseconds(800);
         _upstream.InjectFault(ScriptedUpstream.UrlPath(path, query), UpstreamFault.Delayed(refreshDelay));
-        await Task.Delay(ShortTimeToLive + TimeSpan.FromMilliseconds(100)); // let the cached answer age past its TTL
+        await Task.Delay(timeToLive + TimeSpan.FromMilliseconds(100)); // let the cached answer age past its TTL
 
         // Several clients during the refresh: all get the stale answer at once, and only one refresh goes upstream.
         var clock = Stopwatch.StartNew();

@@ -208,25 +208,25 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
 
     // ---- fill events ----
 
-    public static TheoryData<FillStatus, string?> PublishedOutcomes => new()
+    public static TheoryData<OutcomeKind, string?> PublishedOutcomes => new()
     {
-        { FillStatus.Filled, null },
-        { FillStatus.NotFound, "not found: example.com/m@v1.0.0: 404 Not Found" },
-        { FillStatus.Failed, "verifying module: checksum mismatch" },
+        { OutcomeKind.Ok, null },
+        { OutcomeKind.NotFound, "not found: example.com/m@v1.0.0: 404 Not Found" },
+        { OutcomeKind.UpstreamFailed, "verifying module: checksum mismatch" },
     };
 
     [Theory]
     [MemberData(nameof(PublishedOutcomes))]
-    public async Task WaitAsync_OutcomePublished_ReturnsIt(FillStatus status, string? message)
+    public async Task WaitAsync_OutcomePublished_ReturnsIt(OutcomeKind status, string? message)
     {
         string key = Unique("fill");
         await using var waiter = await Events.SubscribeAsync(key, Ct);
         var wait = waiter.WaitAsync(Long, Ct);
 
-        await Events.PublishAsync(key, new FillOutcome(status, message), Ct);
+        await Events.PublishAsync(key, new Outcome(status, message), Ct);
 
         var outcome = await wait;
-        Assert.Equal(status, outcome.Status);
+        Assert.Equal(status, outcome.Kind);
         Assert.Equal(message, outcome.Message);
     }
 
@@ -237,9 +237,9 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
         string key = Unique("fill");
         await using var waiter = await Events.SubscribeAsync(key, Ct);
 
-        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+        await Events.PublishAsync(key, Outcome.Ok, Ct);
 
-        Assert.Equal(FillStatus.Filled, (await waiter.WaitAsync(Long, Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await waiter.WaitAsync(Long, Ct)).Kind);
     }
 
     [Fact]
@@ -248,10 +248,10 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
         string key = Unique("fill");
         await using var waiter = await Events.SubscribeAsync(key, Ct);
 
-        await Events.PublishAsync(key, new FillOutcome(FillStatus.NotFound, "first"), Ct);
-        await Events.PublishAsync(key, new FillOutcome(FillStatus.Failed, "second"), Ct);
+        await Events.PublishAsync(key, new Outcome(OutcomeKind.NotFound, "first"), Ct);
+        await Events.PublishAsync(key, new Outcome(OutcomeKind.UpstreamFailed, "second"), Ct);
 
-        Assert.Equal(new FillOutcome(FillStatus.NotFound, "first"), await waiter.WaitAsync(Long, Ct));
+        Assert.Equal(new Outcome(OutcomeKind.NotFound, "first"), await waiter.WaitAsync(Long, Ct));
     }
 
     [Fact]
@@ -265,11 +265,11 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
         }
 
         var waits = waiters.Select(w => w.WaitAsync(Long, Ct)).ToArray();
-        await Events.PublishAsync(key, new FillOutcome(FillStatus.NotFound, "gone"), Ct);
+        await Events.PublishAsync(key, new Outcome(OutcomeKind.NotFound, "gone"), Ct);
 
         foreach (var outcome in await Task.WhenAll(waits))
         {
-            Assert.Equal(new FillOutcome(FillStatus.NotFound, "gone"), outcome);
+            Assert.Equal(new Outcome(OutcomeKind.NotFound, "gone"), outcome);
         }
 
         foreach (var waiter in waiters)
@@ -281,7 +281,7 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
     [Fact]
     public async Task PublishAsync_NoSubscribers_Succeeds()
     {
-        await Events.PublishAsync(Unique("fill"), FillOutcome.Filled, Ct);
+        await Events.PublishAsync(Unique("fill"), Outcome.Ok, Ct);
     }
 
     [Fact]
@@ -292,20 +292,20 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
 
         await AdvanceTimeAsync(PastShort);
 
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
     }
 
     [Fact]
     public async Task WaitAsync_SubscribedAfterPublish_DoesNotReceiveOldEvent()
     {
         string key = Unique("fill");
-        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+        await Events.PublishAsync(key, Outcome.Ok, Ct);
 
         await using var waiter = await Events.SubscribeAsync(key, Ct);
         var wait = waiter.WaitAsync(Short, Ct);
         await AdvanceTimeAsync(PastShort);
 
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
     }
 
     [Fact]
@@ -315,11 +315,11 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
         await using var waiter = await Events.SubscribeAsync(key, Ct);
         var wait = waiter.WaitAsync(Short, Ct);
 
-        await Events.PublishAsync(key + "-other", FillOutcome.Filled, Ct);
-        await Events.PublishAsync(key[..^1], FillOutcome.Filled, Ct);
+        await Events.PublishAsync(key + "-other", Outcome.Ok, Ct);
+        await Events.PublishAsync(key[..^1], Outcome.Ok, Ct);
         await AdvanceTimeAsync(PastShort);
 
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
     }
 
     [Fact]
@@ -351,9 +351,9 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
 
         await gone.DisposeAsync();
         await gone.DisposeAsync(); // idempotent
-        await Events.PublishAsync(key, FillOutcome.Filled, Ct);
+        await Events.PublishAsync(key, Outcome.Ok, Ct);
 
-        Assert.Equal(FillStatus.Filled, (await stays.WaitAsync(Long, Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await stays.WaitAsync(Long, Ct)).Kind);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => gone.WaitAsync(Long, Ct));
     }
 

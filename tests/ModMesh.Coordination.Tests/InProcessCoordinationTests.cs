@@ -49,10 +49,10 @@ public sealed class InProcessCoordinationTests
         var events = new InProcessFillEvents(_time);
         await using var waiter = await events.SubscribeAsync("k", Ct);
 
-        await events.PublishAsync("k", FillOutcome.Filled, Ct);
+        await events.PublishAsync("k", Outcome.Ok, Ct);
 
         Assert.Equal(0, events.KeyCount);
-        Assert.Equal(FillStatus.Filled, (await waiter.WaitAsync(TimeSpan.Zero, Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await waiter.WaitAsync(TimeSpan.Zero, Ct)).Kind);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class InProcessCoordinationTests
         Assert.False(wait.IsCompleted);
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
         Assert.Equal(1, events.KeyCount);
         await waiter.DisposeAsync();
         Assert.Equal(0, events.KeyCount);
@@ -96,7 +96,7 @@ public sealed class InProcessCoordinationTests
             await using var waiter = await events.SubscribeAsync(key, ct);
             if (i % 3 == 0)
             {
-                await events.PublishAsync(key, FillOutcome.Filled, ct);
+                await events.PublishAsync(key, Outcome.Ok, ct);
             }
         });
 
@@ -193,7 +193,7 @@ public sealed class InProcessCoordinationTests
 
         Assert.NotNull(await locks.TryAcquireAsync("r", TimeSpan.FromSeconds(1), Ct));
         Assert.Null(await negative.GetAsync("k", Ct));
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
         var raw = redis.Redis.GetSubscriber();
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await raw.SubscribeAsync(RedisChannel.Literal($"modmesh:filled:f{id}"), (_, message) => heard.TrySetResult((string)message!));
-        await new RedisFillEvents(redis.Redis).PublishAsync($"f{id}", new FillOutcome(FillStatus.NotFound, "404"), Ct);
+        await new RedisFillEvents(redis.Redis).PublishAsync($"f{id}", new Outcome(OutcomeKind.NotFound, "404"), Ct);
         Assert.Equal("""{"status":"NotFound","message":"404"}""", await heard.Task.WaitAsync(Long, Ct));
         await raw.UnsubscribeAsync(RedisChannel.Literal($"modmesh:filled:f{id}"));
 
@@ -82,9 +82,9 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
         await using var first = await waiting.SubscribeAsync("k", Ct);
         await using var second = await waiting.SubscribeAsync("k", Ct);
         var waits = new[] { first.WaitAsync(Long, Ct), second.WaitAsync(Long, Ct) };
-        await filling.PublishAsync("k", new FillOutcome(FillStatus.Failed, "checksum mismatch"), Ct);
+        await filling.PublishAsync("k", new Outcome(OutcomeKind.UpstreamFailed, "checksum mismatch"), Ct);
 
-        Assert.All(await Task.WhenAll(waits), o => Assert.Equal(new FillOutcome(FillStatus.Failed, "checksum mismatch"), o));
+        Assert.All(await Task.WhenAll(waits), o => Assert.Equal(new Outcome(OutcomeKind.UpstreamFailed, "checksum mismatch"), o));
         Assert.Equal(0, waiting.KeyCount);
     }
 
@@ -135,8 +135,8 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
             await using var waiter = await events.SubscribeAsync(key, ct);
             if (i % 3 == 0)
             {
-                await events.PublishAsync(key, FillOutcome.Filled, ct);
-                Assert.Equal(FillStatus.Filled, (await waiter.WaitAsync(Long, ct)).Status); // its own publish, at least
+                await events.PublishAsync(key, Outcome.Ok, ct);
+                Assert.Equal(OutcomeKind.Ok, (await waiter.WaitAsync(Long, ct)).Kind); // its own publish, at least
             }
         });
 
@@ -157,9 +157,9 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
         var wait = waiter.WaitAsync(Long, Ct);
 
         await redis.Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(options.KeyPrefix + "filled:k"), "{not json");
-        await events.PublishAsync("k", FillOutcome.Filled, Ct);
+        await events.PublishAsync("k", Outcome.Ok, Ct);
 
-        Assert.Equal(FillOutcome.Filled, await wait);
+        Assert.Equal(Outcome.Ok, await wait);
     }
 
     [Fact]

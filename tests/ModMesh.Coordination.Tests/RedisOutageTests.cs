@@ -60,10 +60,10 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var otherEvents = new RedisFillEvents(otherNode, c.Options);
         await EventuallyAsync(async () =>
         {
-            await otherEvents.PublishAsync("filled-after-restart", FillOutcome.Filled, Ct);
+            await otherEvents.PublishAsync("filled-after-restart", Outcome.Ok, Ct);
             return await Task.WhenAny(wait, Task.Delay(100, Ct)) == wait;
         });
-        Assert.Equal(FillStatus.Filled, (await wait).Status);
+        Assert.Equal(OutcomeKind.Ok, (await wait).Kind);
         output.WriteLine($"Redis restarted: the old subscription hears events after {restarted.ElapsedMilliseconds} ms");
 
         // The queue re-creates its consumer group (the restarted server lost it) and works.
@@ -74,8 +74,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
 
         // New subscriptions and the negative cache work too.
         await using var fresh = await c.Events.SubscribeAsync("fresh", Ct);
-        await otherEvents.PublishAsync("fresh", FillOutcome.Filled, Ct);
-        Assert.Equal(FillStatus.Filled, (await fresh.WaitAsync(Long, Ct)).Status);
+        await otherEvents.PublishAsync("fresh", Outcome.Ok, Ct);
+        Assert.Equal(OutcomeKind.Ok, (await fresh.WaitAsync(Long, Ct)).Kind);
         await c.Negative.SetAsync("n", "gone", Long, Ct);
         Assert.Equal("gone", await c.Negative.GetAsync("n", Ct));
         output.WriteLine($"Redis restarted: everything verified after {restarted.ElapsedMilliseconds} ms");
@@ -156,8 +156,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         await EventuallyAsync(async () => await c.Locks.TryAcquireAsync("probe", Long, Ct) is not null);
         output.WriteLine($"Redis came up: locks work after {clock.ElapsedMilliseconds} ms");
         await using var waiter = await c.Events.SubscribeAsync("k", Ct);
-        await c.Events.PublishAsync("k", FillOutcome.Filled, Ct);
-        Assert.Equal(FillStatus.Filled, (await waiter.WaitAsync(Long, Ct)).Status);
+        await c.Events.PublishAsync("k", Outcome.Ok, Ct);
+        Assert.Equal(OutcomeKind.Ok, (await waiter.WaitAsync(Long, Ct)).Kind);
         await c.Queue.EnqueueAsync(Job("v1.0.0"), Ct);
         Assert.Single(await c.Queue.ReadAsync("f", 10, TimeSpan.Zero, Long, Ct));
     }
@@ -170,7 +170,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         {
             ("TryAcquireAsync", () => c.Locks.TryAcquireAsync("other", Long, Ct)),
             ("SubscribeAsync", () => c.Events.SubscribeAsync("new-key", Ct)),
-            ("PublishAsync", () => c.Events.PublishAsync("new-key", FillOutcome.Filled, Ct)),
+            ("PublishAsync", () => c.Events.PublishAsync("new-key", Outcome.Ok, Ct)),
             ("Negative.SetAsync", () => c.Negative.SetAsync("n", "gone", Long, Ct)),
             ("Negative.GetAsync", () => c.Negative.GetAsync("n", Ct)),
             ("Negative.RemoveAsync", () => c.Negative.RemoveAsync("n", Ct)),

@@ -108,9 +108,24 @@ internal sealed class FillHost : IAsyncDisposable
         return new FillHost(host, root, queue);
     }
 
-    /// <summary>A fill request for a module path and version in real case.</summary>
-    public static FillRequest Request(string modulePath, string version) =>
-        new(modulePath, version, new ModuleVersionKey(ScriptedUpstream.Escape(modulePath), ScriptedUpstream.Escape(version)));
+    /// <summary>A fill request for one file (the zip unless said) of a module path and version in real case.</summary>
+    public static FillRequest Request(string modulePath, string version, ModuleFile file = ModuleFile.Zip) =>
+        new(modulePath, version, new ModuleVersionKey(ScriptedUpstream.Escape(modulePath), ScriptedUpstream.Escape(version)), file);
+
+    /// <summary>Fills the .info, .mod and .zip of a version, in the go command's order; the first outcome that is not Ok, else Ok.</summary>
+    public async Task<Outcome> FillAllAsync(string modulePath, string version, CancellationToken cancellationToken = default)
+    {
+        foreach (var file in new[] { ModuleFile.Info, ModuleFile.Mod, ModuleFile.Zip })
+        {
+            var outcome = await Filler.EnsureFilledAsync(Request(modulePath, version, file), cancellationToken);
+            if (outcome.Kind != OutcomeKind.Ok)
+            {
+                return outcome;
+            }
+        }
+
+        return Outcome.Ok;
+    }
 
     /// <summary>The file of a version's blob in the storage folder.</summary>
     public string BlobFile(string modulePath, string version, ModuleFile file) =>

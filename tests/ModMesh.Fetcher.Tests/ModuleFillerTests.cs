@@ -57,12 +57,12 @@ public sealed class ModuleFillerTests : IAsyncLifetime
         Assert.False(firstFill.IsCompleted, "the fill ended before the lock's first TTL ran out: nothing was shown");
         var outcomes = await Task.WhenAll(firstFill, secondFill);
 
-        Assert.Equal(FillOutcome.Filled, outcomes[0]);
-        Assert.Equal(FillOutcome.Filled, outcomes[1]);
+        Assert.Equal(Outcome.Ok, outcomes[0]);
+        Assert.Equal(Outcome.Ok, outcomes[1]);
         Assert.Equal(0, locks.RenewalsLost);
         Assert.Equal(1, locks.Granted);
         Assert.Equal(1, _upstream.RequestCount(path, "@v/v2.0.0.zip"));
-        Assert.Equal(1, _upstream.RequestCount(path, "@v/v2.0.0.info"));
+        Assert.Equal(0, _upstream.RequestCount(path, "@v/v2.0.0.info")); // a zip fill fetches the zip alone
         Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v2.0.0", ModuleFile.Zip), Ct));
     }
 
@@ -76,9 +76,9 @@ public sealed class ModuleFillerTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         Assert.Equal(0, host.Queue.Enqueued);
-        Assert.True(File.Exists(host.BlobFile(path, "v1.0.0", ModuleFile.Info)));
+        Assert.True(File.Exists(host.BlobFile(path, "v1.0.0", ModuleFile.Zip)));
     }
 
     private async Task EventuallyAsync(Func<bool> condition, string what)

@@ -35,10 +35,10 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         Assert.Equal(1, host.Queue.Enqueued);
         await EventuallyAsync(() => host.Queue.Acknowledged == 1, "the consumer acknowledged the job");
-        Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, Ct));
+        Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, ModuleFile.Zip, Ct));
         Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Zip), Ct));
         Assert.Equal(version.Mod, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Mod), Ct));
         Assert.Equal(version.Info, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Info), Ct));
@@ -52,12 +52,12 @@ public sealed class QueuedFillTests : IAsyncLifetime
         const string path = "example.com/again";
         _upstream.AddModule(path, "v1.0.0");
         await using var host = await FillHost.StartAsync(_upstream);
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct)).Kind);
         int requests = _upstream.TotalRequests;
 
         var again = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, again.Status);
+        Assert.Equal(OutcomeKind.Ok, again.Kind);
         Assert.Equal(1, host.Queue.Enqueued);
         Assert.Equal(requests, _upstream.TotalRequests);
     }
@@ -73,9 +73,9 @@ public sealed class QueuedFillTests : IAsyncLifetime
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(
             () => host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.2.3"), Ct), Ct)));
 
-        Assert.All(outcomes, o => Assert.Equal(FillStatus.Filled, o.Status));
+        Assert.All(outcomes, o => Assert.Equal(OutcomeKind.Ok, o.Kind));
         Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.2.3.zip"));
-        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.2.3.info"));
+        Assert.Equal(0, _upstream.RequestCount(path, "@v/v1.2.3.info")); // each file on its own demand
         Assert.Equal(1, host.Queue.Enqueued);
     }
 
@@ -89,13 +89,13 @@ public sealed class QueuedFillTests : IAsyncLifetime
         int requests = _upstream.TotalRequests;
         var second = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.NotFound, first.Status);
+        Assert.Equal(OutcomeKind.NotFound, first.Kind);
         Assert.Contains("404", first.Message, StringComparison.Ordinal);
         Assert.Equal(1, requests);
-        Assert.Equal(FillStatus.NotFound, second.Status);
+        Assert.Equal(OutcomeKind.NotFound, second.Kind);
         Assert.Equal(requests, _upstream.TotalRequests);
         Assert.Equal(1, host.Queue.Enqueued);
-        Assert.False(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, Ct));
+        Assert.False(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, ModuleFile.Zip, Ct));
     }
 
     [Fact]
@@ -109,11 +109,11 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(request, Ct);
 
-        Assert.Equal(FillStatus.TimedOut, outcome.Status);
-        Assert.False(await host.Store.IsCommittedAsync(request.Key, Ct));
+        Assert.Equal(OutcomeKind.Pending, outcome.Kind);
+        Assert.False(await host.Store.IsCommittedAsync(request.Key, ModuleFile.Zip, Ct));
         await EventuallyAsync(() => File.Exists(host.BlobFile(path, "v0.1.0", ModuleFile.Info)), "the fill committed the version after the wait ran out");
         Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v0.1.0", ModuleFile.Zip), Ct));
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(request, Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(request, Ct)).Kind);
         Assert.Equal(1, _upstream.RequestCount(path, "@v/v0.1.0.zip"));
     }
 
@@ -135,8 +135,8 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
-        Assert.Contains("rejected", outcome.Message, StringComparison.Ordinal);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
+        Assert.Contains("module zip rules", outcome.Message, StringComparison.Ordinal);
         AssertNothingCommitted(host, path, "v1.0.0");
         Assert.Empty(host.SpoolFiles());
     }
@@ -157,7 +157,7 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("100000", outcome.Message, StringComparison.Ordinal);
         AssertNothingCommitted(host, path, "v1.0.0");
         Assert.Empty(host.SpoolFiles());
@@ -172,7 +172,7 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         Assert.Equal(version.ZipLength, new FileInfo(host.BlobFile(path, "v1.0.0", ModuleFile.Zip)).Length);
         Assert.Empty(host.SpoolFiles());
     }

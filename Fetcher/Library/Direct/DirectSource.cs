@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Direct;
 
@@ -108,7 +109,7 @@ internal sealed partial class DirectSource : IDisposable
             var file = StringProperty(result, kind switch { "info" => "Info", "mod" => "GoMod", _ => "Zip" });
             if (file is null || !File.Exists(file))
             {
-                return UpstreamResponse.Failure(UpstreamStatus.Error, SourceName, $"{query}: go mod download named no .{kind} file");
+                return UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, SourceName, $"{query}: go mod download named no .{kind} file");
             }
 
             if (kind == "zip")
@@ -204,7 +205,7 @@ internal sealed partial class DirectSource : IDisposable
         {
             Log.GoFailed(_logger, command, ex.Message);
             var missing = new GoRun(-1, "", ex.Message, false, TimeSpan.Zero);
-            return (missing, "", UpstreamResponse.Failure(UpstreamStatus.Error, SourceName,
+            return (missing, "", UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, SourceName,
                 $"direct needs the go command ({_goBinary}: {ex.Message}): apt-get install golang-go, or set ModMesh:Direct:GoBinary"));
         }
         finally
@@ -216,7 +217,7 @@ internal sealed partial class DirectSource : IDisposable
         {
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "timeout"), new KeyValuePair<string, object?>("source", SourceName));
             Log.GoTimedOut(_logger, command, _options.Timeout.TotalSeconds);
-            return (run, "", UpstreamResponse.Failure(UpstreamStatus.Timeout, SourceName,
+            return (run, "", UpstreamResponse.Failure(OutcomeKind.UpstreamTimeout, SourceName,
                 $"direct: go {command} did not finish within {_options.Timeout.TotalSeconds:0.#} s"));
         }
 
@@ -263,8 +264,8 @@ internal sealed partial class DirectSource : IDisposable
         }
 
         var status = Classify(message, modulePath, version);
-        FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", status == UpstreamStatus.NotFound ? 404 : 500), new KeyValuePair<string, object?>("source", SourceName));
-        if (status != UpstreamStatus.NotFound)
+        FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", status == OutcomeKind.NotFound ? 404 : 500), new KeyValuePair<string, object?>("source", SourceName));
+        if (status != OutcomeKind.NotFound)
         {
             Log.GoFailed(_logger, query, message);
         }
@@ -276,7 +277,7 @@ internal sealed partial class DirectSource : IDisposable
     /// Sorts a go error into "not found" (the version, query or repository does not exist: the next entry may be
     /// asked, the answer is 404) and other failures (network, credentials…: an error, never cached as absent).
     /// </summary>
-    internal static UpstreamStatus Classify(string message, string modulePath, string? version)
+    internal static OutcomeKind Classify(string message, string modulePath, string? version)
     {
         // The module path and version themselves say nothing (a module may be called ".../proxy" or ".../tls").
         var text = message.Replace(modulePath, "", StringComparison.Ordinal);
@@ -297,7 +298,7 @@ internal sealed partial class DirectSource : IDisposable
         ];
         if (transient.Any(t => text.Contains(t, StringComparison.Ordinal)))
         {
-            return UpstreamStatus.Error;
+            return OutcomeKind.UpstreamFailed;
         }
 
         string[] notFound =
@@ -307,7 +308,7 @@ internal sealed partial class DirectSource : IDisposable
             "unrecognized import path", "module declares its path as", "invalid pseudo-version", "disallowed version string",
             "404 not found", "410 gone",
         ];
-        return notFound.Any(t => text.Contains(t, StringComparison.Ordinal)) ? UpstreamStatus.NotFound : UpstreamStatus.Error;
+        return notFound.Any(t => text.Contains(t, StringComparison.Ordinal)) ? OutcomeKind.NotFound : OutcomeKind.UpstreamFailed;
     }
 
     private static JsonElement? ParseFirstObject(string output)
@@ -382,7 +383,7 @@ internal sealed partial class DirectSource : IDisposable
         return UpstreamResponse.Ok(SourceName, stream, bytes.Length, stream);
     }
 
-    private static UpstreamResponse NotFound(string message) => UpstreamResponse.Failure(UpstreamStatus.NotFound, SourceName, message);
+    private static UpstreamResponse NotFound(string message) => UpstreamResponse.Failure(OutcomeKind.NotFound, SourceName, message);
 
     public void Dispose()
     {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
-using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher.Queueing;
 
@@ -88,10 +87,19 @@ internal sealed partial class FillJobConsumer(
             activity?.SetTag("module.version", job.Version);
             activity?.SetTag("messaging.message.id", delivery.Id);
             activity?.SetTag("messaging.delivery_count", delivery.DeliveryCount);
-            var request = new FillRequest(job.ModulePath, job.Version, new ModuleVersionKey(job.EscapedPath, job.EscapedVersion));
+            if (!TryValidate(job, out var request, out var problem))
+            {
+                // A job that is not what an honest node would enqueue: never filled (a forged module name must not
+                // reach an upstream, nor be committed under another name), dropped from the queue.
+                FetcherTelemetry.JobsRefused.Add(1);
+                Log.JobRefused(logger, delivery.Id, problem);
+                await queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
             var outcome = await filler.FillAsync(request, stoppingToken).ConfigureAwait(false);
-            FetcherTelemetry.JobsDone.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Status.ToString()), new KeyValuePair<string, object?>("redelivered", delivery.DeliveryCount > 1));
-            Log.JobDone(logger, job.ModulePath, job.Version, delivery.DeliveryCount, outcome.Status);
+            FetcherTelemetry.JobsDone.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Kind.ToString()), new KeyValuePair<string, object?>("redelivered", delivery.DeliveryCount > 1));
+            Log.JobDone(logger, job.ModulePath, job.Version, delivery.DeliveryCount, outcome.Kind);
             await queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -108,8 +116,45 @@ internal sealed partial class FillJobConsumer(
         }
     }
 
+    /// <summary>Re-validates a job read from the queue and derives its request; the job's escaped forms must agree.</summary>
+    internal static bool TryValidate(FillJob job, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FillRequest? request, out string problem)
+    {
+        request = null;
+        if (job.ModulePath is null || job.Version is null || job.ModulePath.Length > Protocol.ProxyPathParser.MaxModulePathLength || job.Version.Length > 256)
+        {
+            problem = "missing or oversized fields";
+            return false;
+        }
+
+        if (!FillRequest.TryParseFile(job.File, out var file))
+        {
+            problem = $"unknown file \"{Protocol.ClientText.Escape(job.File ?? "", 16)}\"";
+            return false;
+        }
+
+        if (!FillRequest.TryCreate(job.ModulePath, job.Version, file, out request, out var error))
+        {
+            problem = $"invalid module version: {error}";
+            return false;
+        }
+
+        if (!string.Equals(request.Key.EscapedPath, job.EscapedPath, StringComparison.Ordinal) ||
+            !string.Equals(request.Key.EscapedVersion, job.EscapedVersion, StringComparison.Ordinal))
+        {
+            problem = "its escaped path or version does not match its module path and version";
+            request = null;
+            return false;
+        }
+
+        problem = "";
+        return true;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Fill job {Id} refused: {Problem}")]
+        public static partial void JobRefused(ILogger logger, string id, string problem);
+
         [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Fetcher {Consumer} takes fill jobs, {Concurrency} at a time")]
         public static partial void Started(ILogger logger, string consumer, int concurrency);
 
@@ -117,7 +162,7 @@ internal sealed partial class FillJobConsumer(
         public static partial void QueueFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Fill job {ModulePath}@{Version} (delivery {Delivery}) ended: {Status}")]
-        public static partial void JobDone(ILogger logger, string modulePath, string version, int delivery, FillStatus status);
+        public static partial void JobDone(ILogger logger, string modulePath, string version, int delivery, OutcomeKind status);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Fill job {Id} failed")]
         public static partial void JobFailed(ILogger logger, string id, Exception exception);

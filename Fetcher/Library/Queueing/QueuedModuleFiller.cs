@@ -4,21 +4,19 @@ using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Coordination.Resilience;
 using ModMesh.Fetcher.Filling;
-using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher.Queueing;
 
 /// <summary>
-/// The cache node's filler in the cluster: a miss becomes a job on the fill queue for the fetchers, and the node
-/// waits for the "filled" event (re-checking the store every few seconds in case an event is lost). One job and one
-/// wait per version per node, however many requests. When the queue is unreachable (Redis down), the node fills
-/// by itself with local single-flight instead.
+/// The cache node's filler in the cluster, a decorator of the local <see cref="ModuleFiller"/>: a miss becomes a job
+/// on the fill queue for the fetchers, and the node waits for the "filled" event (re-checking the store every few
+/// seconds in case an event is lost). One job and one wait per file per node, however many requests. When the queue
+/// is unreachable (Redis down), the node fills by itself with the local filler instead.
 /// </summary>
 internal sealed partial class QueuedModuleFiller(
-    ModuleStore store,
+    FillMemory memory,
     IFillQueue queue,
     IFillEvents events,
-    INegativeCache negative,
     ModuleFiller localFiller,
     CoordinationFailover failover,
     IOptions<FillOptions> options,
@@ -26,50 +24,43 @@ internal sealed partial class QueuedModuleFiller(
     ILogger<QueuedModuleFiller> logger) : IModuleFiller
 {
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(2);
-    private readonly SingleFlight<ModuleVersionKey, FillOutcome> _waits = new();
+    private readonly SingleFlight<string, Outcome> _waits = new();
     private readonly FillOptions _options = options.Value;
 
-    public async Task<FillOutcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
+    public async Task<Outcome> EnsureFilledAsync(FillRequest request, CancellationToken cancellationToken)
     {
-        if (await store.IsCommittedAsync(request.Key, cancellationToken).ConfigureAwait(false))
+        if (await memory.KnownAsync(request, cancellationToken).ConfigureAwait(false) is { } known)
         {
-            return FillOutcome.Filled;
-        }
-
-        var known = await negative.GetAsync(ModuleFiller.CoordinationKey(request.Key), cancellationToken).ConfigureAwait(false);
-        if (known is not null)
-        {
-            return new FillOutcome(FillStatus.NotFound, known);
+            return known;
         }
 
         var traceParent = Activity.Current?.Id;
-        var wait = _waits.Run(request.Key, () => WaitForFetchersAsync(request, traceParent));
+        var wait = _waits.Run(request.CoordinationKey, () => WaitForFetchersAsync(request, traceParent));
         try
         {
             return await wait.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            return new FillOutcome(FillStatus.TimedOut, $"{request.ModulePath}@{request.Version} is still being fetched; retry shortly");
+            return new Outcome(OutcomeKind.Pending, $"{request.What} is still being fetched; retry shortly");
         }
     }
 
-    private async Task<FillOutcome> WaitForFetchersAsync(FillRequest request, string? traceParent)
+    private async Task<Outcome> WaitForFetchersAsync(FillRequest request, string? traceParent)
     {
         using var bound = new CancellationTokenSource(_options.Timeout, time);
         var token = bound.Token;
-        var key = ModuleFiller.CoordinationKey(request.Key);
         try
         {
-            await using var waiter = await events.SubscribeAsync(key, token).ConfigureAwait(false);
-            if (await store.IsCommittedAsync(request.Key, token).ConfigureAwait(false))
+            await using var waiter = await events.SubscribeAsync(request.CoordinationKey, token).ConfigureAwait(false);
+            if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
             {
-                return FillOutcome.Filled;
+                return Outcome.Ok;
             }
 
             try
             {
-                var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow());
+                var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow(), request.FileName);
                 await queue.EnqueueAsync(job, token).ConfigureAwait(false);
                 FetcherTelemetry.JobsEnqueued.Add(1);
             }
@@ -82,24 +73,25 @@ internal sealed partial class QueuedModuleFiller(
             while (true)
             {
                 var outcome = await waiter.WaitAsync(RecheckEvery, token).ConfigureAwait(false);
-                if (outcome.Status != FillStatus.TimedOut)
+                if (!outcome.IsPending)
                 {
                     return outcome;
                 }
 
-                if (await store.IsCommittedAsync(request.Key, token).ConfigureAwait(false))
+                if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
                 {
-                    return FillOutcome.Filled;
+                    return Outcome.Ok;
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            return new FillOutcome(FillStatus.TimedOut, $"{request.ModulePath}@{request.Version}: no fetcher completed the fill within {_options.Timeout}");
+            return new Outcome(OutcomeKind.Pending, $"{request.What}: no fetcher completed the fill within {_options.Timeout}");
         }
         catch (IOException ex)
         {
-            return new FillOutcome(FillStatus.StorageUnavailable, $"{request.ModulePath}@{request.Version}: storage unavailable: {ex.Message}");
+            Log.StoreFailed(logger, request.ModulePath, request.Version, ex.Message);
+            return new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly");
         }
     }
 
@@ -107,5 +99,8 @@ internal sealed partial class QueuedModuleFiller(
     {
         [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "The fill queue is unreachable ({Reason}); filling {ModulePath}@{Version} on this node")]
         public static partial void QueueUnavailable(ILogger logger, string modulePath, string version, string reason);
+
+        [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "The store failed while waiting for {ModulePath}@{Version}: {Reason}")]
+        public static partial void StoreFailed(ILogger logger, string modulePath, string version, string reason);
     }
 }

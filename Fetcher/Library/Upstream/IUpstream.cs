@@ -4,9 +4,8 @@ namespace ModMesh.Fetcher.Upstream;
 public interface IUpstream
 {
     /// <summary>
-    /// Fetches <c>{entry}/{escapedPath}/{relativePath}</c> (relativePath like "@v/list", "@latest" or
-    /// "@v/v1.2.3.zip", already escaped) from the first entry that has it. Private modules are never asked of a
-    /// URL entry. The caller disposes the response.
+    /// Fetches <paramref name="request"/> from the first entry that has it. Private modules are never asked of a URL
+    /// entry; checksum-database requests never go to "direct". The caller disposes the response.
     /// </summary>
-    Task<UpstreamResponse> GetAsync(string modulePath, string escapedPath, string relativePath, CancellationToken cancellationToken);
+    Task<UpstreamResponse> GetAsync(UpstreamRequest request, CancellationToken cancellationToken);
 }

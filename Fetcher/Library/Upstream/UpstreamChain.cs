@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Protocol;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Upstream;
 
@@ -27,12 +28,16 @@ internal sealed partial class UpstreamChain : IUpstream
     private readonly ILogger<UpstreamChain> _logger;
     private readonly DirectSource? _direct;
 
-    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger, DirectSource? direct = null)
+    private readonly TimeProvider _time;
+    private readonly HashSet<string> _redirectHosts;
+
+    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger, TimeProvider? time = null, DirectSource? direct = null)
     {
         _clients = clients;
         _direct = direct;
         _options = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         if (!ProxyList.TryParse(_options.Upstream, out var entries, out var error))
         {
             throw new OptionsValidationException(UpstreamOptions.SectionName, typeof(UpstreamOptions), [error ?? "invalid upstream list"]);
@@ -40,11 +45,13 @@ internal sealed partial class UpstreamChain : IUpstream
 
         _entries = entries;
         _private = ModulePatternSet.Parse(_options.Private);
+        _redirectHosts = new HashSet<string>(_options.RedirectHostList, StringComparer.OrdinalIgnoreCase);
     }
 
-    public async Task<UpstreamResponse> GetAsync(string modulePath, string escapedPath, string relativePath, CancellationToken cancellationToken)
+    public async Task<UpstreamResponse> GetAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var isPrivate = _private.Matches(modulePath);
+        var modulePath = request.ModulePath;
+        var isPrivate = modulePath is not null && _private.Matches(modulePath);
         UpstreamResponse? last = null;
         foreach (var entry in _entries)
         {
@@ -53,9 +60,9 @@ internal sealed partial class UpstreamChain : IUpstream
             {
                 case ProxyEntryKind.Off:
                     last?.Dispose();
-                    return UpstreamResponse.Failure(UpstreamStatus.NotFound, "off", $"module lookup disabled by the upstream setting \"off\" ({modulePath})");
+                    return UpstreamResponse.Failure(OutcomeKind.NotFound, "off", $"module lookup disabled by the upstream setting \"off\" ({modulePath ?? request.RelativeUrl})");
                 case ProxyEntryKind.Direct:
-                    response = await GetFromDirectAsync(modulePath, escapedPath, relativePath, cancellationToken).ConfigureAwait(false);
+                    response = await GetFromDirectAsync(request, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     if (isPrivate)
@@ -64,11 +71,11 @@ internal sealed partial class UpstreamChain : IUpstream
                         continue;
                     }
 
-                    response = await GetFromProxyAsync(entry.Value, escapedPath, relativePath, cancellationToken).ConfigureAwait(false);
+                    response = await GetFromProxyAsync(entry.Value, request, cancellationToken).ConfigureAwait(false);
                     break;
             }
 
-            if (response.Status == UpstreamStatus.Ok)
+            if (response.Status == OutcomeKind.Ok)
             {
                 last?.Dispose();
                 return response;
@@ -76,7 +83,7 @@ internal sealed partial class UpstreamChain : IUpstream
 
             last?.Dispose();
             last = response;
-            var fallThrough = response.Status == UpstreamStatus.NotFound || entry.FallThroughOnAnyError;
+            var fallThrough = response.Status == OutcomeKind.NotFound || entry.FallThroughOnAnyError;
             if (!fallThrough)
             {
                 return response;
@@ -88,30 +95,32 @@ internal sealed partial class UpstreamChain : IUpstream
             return last;
         }
 
-        return UpstreamResponse.Failure(UpstreamStatus.NotFound, "chain", isPrivate
+        return UpstreamResponse.Failure(OutcomeKind.NotFound, "chain", isPrivate
             ? $"{modulePath} is a private module and no private source is configured"
-            : $"{modulePath}: no upstream to ask");
+            : $"{modulePath ?? request.RelativeUrl}: no upstream to ask");
     }
 
-    private async Task<UpstreamResponse> GetFromDirectAsync(string modulePath, string escapedPath, string relativePath, CancellationToken cancellationToken)
+    private async Task<UpstreamResponse> GetFromDirectAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        if (modulePath.Length == 0 || escapedPath.StartsWith("sumdb/", StringComparison.Ordinal))
+        if (request is not ModuleUpstreamRequest module)
         {
             // A checksum database is not in version control.
-            return UpstreamResponse.Failure(UpstreamStatus.NotFound, DirectSource.SourceName, $"{escapedPath}: not fetched from version control");
+            return UpstreamResponse.Failure(OutcomeKind.NotFound, DirectSource.SourceName, $"{request.RelativeUrl}: not fetched from version control");
         }
 
         if (_direct is null)
         {
-            return UpstreamResponse.Failure(UpstreamStatus.NotFound, DirectSource.SourceName, $"{modulePath}: fetching from version control (\"direct\") is not enabled on this node");
+            return UpstreamResponse.Failure(OutcomeKind.NotFound, DirectSource.SourceName, $"{module.Module}: fetching from version control (\"direct\") is not enabled on this node");
         }
 
-        return await _direct.GetAsync(modulePath, relativePath, cancellationToken).ConfigureAwait(false);
+        return await _direct.GetAsync(module.Module, module.ModuleRelativePath, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<UpstreamResponse> GetFromProxyAsync(string baseUrl, string escapedPath, string relativePath, CancellationToken cancellationToken)
+    private async Task<UpstreamResponse> GetFromProxyAsync(string baseUrl, UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var url = $"{baseUrl}/{escapedPath}/{relativePath}";
+        var name = DisplayName(baseUrl);
+        var url = new Uri($"{baseUrl}/{request.RelativeUrl}");
+        var originHost = url.Authority;
         var client = _clients.CreateClient(HttpClientName);
         using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         headersTimeout.CancelAfter(_options.ResponseTimeout);
@@ -119,40 +128,111 @@ internal sealed partial class UpstreamChain : IUpstream
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            message = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token).ConfigureAwait(false);
-            FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", (int)message.StatusCode));
-            Log.UpstreamAnswered(_logger, url, (int)message.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            for (var redirects = 0; ; redirects++)
+            {
+                using (var outgoing = new HttpRequestMessage(HttpMethod.Get, url))
+                {
+                    message = await client.SendAsync(outgoing, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token).ConfigureAwait(false);
+                }
+
+                FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", (int)message.StatusCode));
+                Log.UpstreamAnswered(_logger, name, request.RelativeUrl, (int)message.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!IsRedirect(message.StatusCode))
+                {
+                    break;
+                }
+
+                // Redirects are followed by hand: only http(s), only to the same host or a configured one, a few times.
+                var location = message.Headers.Location;
+                message.Dispose();
+                message = null;
+                if (redirects >= _options.MaxRedirects)
+                {
+                    return Refused(name, url, $"more than {_options.MaxRedirects} redirects");
+                }
+
+                if (location is null)
+                {
+                    return Refused(name, url, "a redirect without a Location");
+                }
+
+                var target = location.IsAbsoluteUri ? location : new Uri(url, location);
+                if (target.Scheme is not ("http" or "https"))
+                {
+                    return Refused(name, url, $"a redirect to the unsupported scheme \"{ClientText.Escape(target.Scheme, 16)}\"");
+                }
+
+                if (!string.Equals(target.Authority, originHost, StringComparison.OrdinalIgnoreCase) &&
+                    !_redirectHosts.Contains(target.Authority) && !_redirectHosts.Contains(target.Host))
+                {
+                    return Refused(name, url, "a redirect to another host (allow it with ModMesh:RedirectHosts)");
+                }
+
+                if (!string.IsNullOrEmpty(target.UserInfo))
+                {
+                    return Refused(name, url, "a redirect carrying credentials");
+                }
+
+                url = target;
+            }
+
             if (message.StatusCode == HttpStatusCode.OK)
             {
                 var body = await message.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                var stream = new IdleTimeoutStream(body, _options.IdleReadTimeout);
-                var ok = UpstreamResponse.Ok(baseUrl, stream, message.Content.Headers.ContentLength, message);
+                var stream = new TransferGuardStream(body, _options.IdleReadTimeout, _options.MinTransferBytesPerSecond, _options.TransferRateGrace, _time);
+                var ok = UpstreamResponse.Ok(name, stream, message.Content.Headers.ContentLength, message);
                 message = null;
                 return ok;
             }
 
             var text = await ReadMessageAsync(message, headersTimeout.Token).ConfigureAwait(false);
-            var status = message.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone ? UpstreamStatus.NotFound : UpstreamStatus.Error;
-            return UpstreamResponse.Failure(status, baseUrl, $"{baseUrl}: {(int)message.StatusCode} {message.ReasonPhrase}{(text.Length > 0 ? ": " + text : "")}");
+            var status = message.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone ? OutcomeKind.NotFound : OutcomeKind.UpstreamFailed;
+            return UpstreamResponse.Failure(status, name, $"{name}: {(int)message.StatusCode} {ClientText.Escape(message.ReasonPhrase ?? "", 64)}{(text.Length > 0 ? ": " + text : "")}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "timeout"));
-            Log.UpstreamFailed(_logger, url, "timeout");
-            return UpstreamResponse.Failure(UpstreamStatus.Timeout, baseUrl, $"{baseUrl}: no answer within {_options.ResponseTimeout.TotalSeconds:0.#} s");
+            Log.UpstreamFailed(_logger, name, request.RelativeUrl, "timeout");
+            return UpstreamResponse.Failure(OutcomeKind.UpstreamTimeout, name, $"{name}: no answer within {_options.ResponseTimeout.TotalSeconds:0.#} s");
         }
         catch (HttpRequestException ex)
         {
+            // The full text (addresses included) goes to the log only; the client learns the kind of failure.
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "error"));
-            Log.UpstreamFailed(_logger, url, ex.Message);
-            return UpstreamResponse.Failure(UpstreamStatus.Error, baseUrl, $"{baseUrl}: {ex.Message}");
+            Log.UpstreamFailed(_logger, name, request.RelativeUrl, ex.Message);
+            return UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, name, $"{name}: {Describe(ex)}");
         }
         finally
         {
             message?.Dispose();
         }
     }
+
+    private UpstreamResponse Refused(string name, Uri url, string why)
+    {
+        FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "redirect-refused"));
+        Log.UpstreamFailed(_logger, name, url.AbsolutePath, why);
+        return UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, name, $"{name}: refused {why}");
+    }
+
+    private static bool IsRedirect(HttpStatusCode code) =>
+        code is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
+    {
+        HttpRequestError.NameResolutionError => "the host name did not resolve",
+        HttpRequestError.ConnectionError => "could not connect",
+        HttpRequestError.SecureConnectionError => "TLS failed",
+        HttpRequestError.ResponseEnded => "the connection closed before a response",
+        HttpRequestError.InvalidResponse => "an invalid HTTP response",
+        _ => "the request failed",
+    };
+
+    /// <summary>An upstream's name for messages and logs: its URL without credentials, query or fragment.</summary>
+    internal static string DisplayName(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
+            ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath.TrimEnd('/')}"
+            : "upstream";
 
     private static async Task<string> ReadMessageAsync(HttpResponseMessage message, CancellationToken cancellationToken)
     {
@@ -173,8 +253,7 @@ internal sealed partial class UpstreamChain : IUpstream
                 total += read;
             }
 
-            var text = System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim();
-            return new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+            return ClientText.Escape(System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim(), 512);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
@@ -184,10 +263,10 @@ internal sealed partial class UpstreamChain : IUpstream
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Upstream {Url} answered {Status} in {Milliseconds:0.0} ms")]
-        public static partial void UpstreamAnswered(ILogger logger, string url, int status, double milliseconds);
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Upstream {Upstream} answered {Status} for {Path} in {Milliseconds:0.0} ms")]
+        public static partial void UpstreamAnswered(ILogger logger, string upstream, string path, int status, double milliseconds);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream {Url} failed: {Reason}")]
-        public static partial void UpstreamFailed(ILogger logger, string url, string reason);
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream {Upstream} failed for {Path}: {Reason}")]
+        public static partial void UpstreamFailed(ILogger logger, string upstream, string path, string reason);
     }
 }

@@ -45,10 +45,32 @@ public sealed class UpstreamOptions : IValidatableObject
     public TimeSpan IdleReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// The slowest average transfer rate accepted for an upstream body, in bytes per second, once
+    /// <see cref="TransferRateGrace"/> has passed; 0 turns the check off. Default 4 KiB/s.
+    /// </summary>
+    public long MinTransferBytesPerSecond { get; set; } = 4096;
+
+    /// <summary>How long a transfer may run before <see cref="MinTransferBytesPerSecond"/> applies. Default 10 s.</summary>
+    public TimeSpan TransferRateGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many redirects an upstream answer may go through (http and https only). Default 3; 0 follows none.</summary>
+    public int MaxRedirects { get; set; } = 3;
+
+    /// <summary>
+    /// Comma-separated host names (host or host:port) an upstream may redirect to besides its own host, e.g. the CDN
+    /// that serves its zips. Default: none (same host only).
+    /// </summary>
+    public string RedirectHosts { get; set; } = "";
+
+    /// <summary>
     /// How the "direct" entry of <see cref="Upstream"/> runs the go command against version control
     /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm").
     /// </summary>
     public DirectOptions Direct { get; set; } = new();
+
+    /// <summary>The entries of <see cref="RedirectHosts"/>, trimmed, lower case.</summary>
+    internal IReadOnlyList<string> RedirectHostList =>
+        RedirectHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(h => h.ToLowerInvariant()).ToArray();
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -70,9 +92,22 @@ public sealed class UpstreamOptions : IValidatableObject
             yield return new ValidationResult($"ModMesh:Sumdb: {sumdbError}", [nameof(Sumdb)]);
         }
 
-        if (ResponseTimeout <= TimeSpan.Zero || IdleReadTimeout <= TimeSpan.Zero)
+        if (ResponseTimeout <= TimeSpan.Zero || IdleReadTimeout <= TimeSpan.Zero || TransferRateGrace < TimeSpan.Zero)
         {
-            yield return new ValidationResult("ModMesh upstream timeouts must be positive.", [nameof(ResponseTimeout), nameof(IdleReadTimeout)]);
+            yield return new ValidationResult("ModMesh upstream timeouts must be positive.", [nameof(ResponseTimeout), nameof(IdleReadTimeout), nameof(TransferRateGrace)]);
+        }
+
+        if (MinTransferBytesPerSecond < 0 || MaxRedirects is < 0 or > 10)
+        {
+            yield return new ValidationResult("ModMesh:MinTransferBytesPerSecond must not be negative and ModMesh:MaxRedirects must be 0-10.", [nameof(MinTransferBytesPerSecond), nameof(MaxRedirects)]);
+        }
+
+        foreach (var host in RedirectHostList)
+        {
+            if (Uri.CheckHostName(host.Split(':')[0]) == UriHostNameType.Unknown)
+            {
+                yield return new ValidationResult($"ModMesh:RedirectHosts: \"{host}\" is not a host name.", [nameof(RedirectHosts)]);
+            }
         }
     }
 

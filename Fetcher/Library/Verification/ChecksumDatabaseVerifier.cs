@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
 using ModMesh.Protocol.Sumdb;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Verification;
 
@@ -48,7 +49,7 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
         _setting = setting;
         _private = ModulePatternSet.Parse(value.Private);
         _noSumdb = ModulePatternSet.Parse(value.NoSumdb);
-        _tiles = new TileSource(upstream, $"sumdb/{setting.Name}", tileHeight, tileCacheCapacity);
+        _tiles = new TileSource(upstream, setting.Name, tileHeight, tileCacheCapacity);
     }
 
     /// <summary>The latest tree head verified by this process (null before the first lookup).</summary>
@@ -66,7 +67,7 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
     public bool AppliesTo(string modulePath) =>
         _setting.IsEnabled && !_private.Matches(modulePath) && !_noSumdb.Matches(modulePath);
 
-    public async Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, ReadOnlyMemory<byte> goMod, string zipHash, CancellationToken cancellationToken)
+    public async Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, string? goModHash, string? zipHash, CancellationToken cancellationToken)
     {
         if (!AppliesTo(modulePath))
         {
@@ -120,7 +121,7 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
                 return Reject(what, $"the checksum database's record {record.Id} is not in its signed tree of size {latest.Size}");
             }
 
-            return Compare(record, modulePath, version, zipHash, DirHash.HashGoMod(goMod.Span));
+            return Compare(record, modulePath, version, zipHash, goModHash);
         }
         catch (SumdbUnreachableException ex)
         {
@@ -136,16 +137,16 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
 
     private async Task<(SumdbLookup? Record, ChecksumVerdict? Verdict)> LookupAsync(string relativePath, string what, CancellationToken cancellationToken)
     {
-        using var response = await _upstream.GetAsync("", $"sumdb/{_setting.Name}", relativePath, cancellationToken).ConfigureAwait(false);
+        using var response = await _upstream.GetAsync(new SumdbUpstreamRequest(_setting.Name, relativePath), cancellationToken).ConfigureAwait(false);
         switch (response.Status)
         {
-            case UpstreamStatus.Ok:
+            case OutcomeKind.Ok:
                 break;
-            case UpstreamStatus.NotFound:
+            case OutcomeKind.NotFound:
                 Log.NotInDatabase(_logger, _setting.Name, what);
                 return (null, new ChecksumVerdict(ChecksumStatus.NotInDatabase, $"{what}: not in the checksum database {_setting.Name} ({response.Message})"));
             default:
-                throw new SumdbUnreachableException(response.Message, response.Status == UpstreamStatus.Timeout);
+                throw new SumdbUnreachableException(response.Message, response.Status == OutcomeKind.UpstreamTimeout);
         }
 
         if (response.ContentLength > MaxLookupBytes)
@@ -234,20 +235,18 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
         }
     }
 
-    private ChecksumVerdict Compare(SumdbLookup record, string modulePath, string version, string zipHash, string goModHash)
+    private ChecksumVerdict Compare(SumdbLookup record, string modulePath, string version, string? zipHash, string? goModHash)
     {
         var what = $"{modulePath}@{version}";
         var zipLines = record.LinesFor(modulePath, version);
         var modLines = record.LinesFor(modulePath, version + "/go.mod");
-        if (zipLines.Count == 0 || modLines.Count == 0)
+        if ((zipHash is not null && zipLines.Count == 0) || (goModHash is not null && modLines.Count == 0))
         {
             return Reject(what, $"the checksum database's record {record.Id} has no lines for {what}");
         }
 
-        var expectedZip = $"{modulePath} {version} {zipHash}";
-        var expectedMod = $"{modulePath} {version}/go.mod {goModHash}";
-        var zipOk = zipLines.Contains(expectedZip, StringComparer.Ordinal);
-        var modOk = modLines.Contains(expectedMod, StringComparer.Ordinal);
+        var zipOk = zipHash is null || zipLines.Contains($"{modulePath} {version} {zipHash}", StringComparer.Ordinal);
+        var modOk = goModHash is null || modLines.Contains($"{modulePath} {version}/go.mod {goModHash}", StringComparer.Ordinal);
         if (zipOk && modOk)
         {
             return new ChecksumVerdict(ChecksumStatus.Verified, "");
@@ -300,7 +299,7 @@ internal sealed class SumdbUnreachableException(string message, bool timedOut) :
 /// Tiles from the checksum-database proxy of the upstream chain, with a bounded in-memory cache of tiles that were
 /// authenticated (only <see cref="SaveTiles"/> fills it). A partial tile that is gone is cut from its complete tile.
 /// </summary>
-internal sealed class TileSource(IUpstream upstream, string escapedPath, int height, int capacity) : ITileReader
+internal sealed class TileSource(IUpstream upstream, string databaseName, int height, int capacity) : ITileReader
 {
     /// <summary>Default number of tiles kept (a complete tile of height 8 is 8 KiB).</summary>
     internal const int DefaultCapacity = 1024;
@@ -363,7 +362,7 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
             return data;
         }
 
-        if (!tile.IsComplete && status == UpstreamStatus.NotFound)
+        if (!tile.IsComplete && status == OutcomeKind.NotFound)
         {
             // The tree grew since: the server may serve only the complete tile now.
             var (fullData, _, _) = await FetchAsync(full, cancellationToken).ConfigureAwait(false);
@@ -373,18 +372,18 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
             }
         }
 
-        if (status == UpstreamStatus.NotFound)
+        if (status == OutcomeKind.NotFound)
         {
             throw new ChecksumDatabaseException($"the checksum database has no tile {tile.Path}: {message}");
         }
 
-        throw new SumdbUnreachableException($"fetching {tile.Path}: {message}", status == UpstreamStatus.Timeout);
+        throw new SumdbUnreachableException($"fetching {tile.Path}: {message}", status == OutcomeKind.UpstreamTimeout);
     }
 
-    private async Task<(byte[]? Data, UpstreamStatus Status, string Message)> FetchAsync(Tile tile, CancellationToken cancellationToken)
+    private async Task<(byte[]? Data, OutcomeKind Status, string Message)> FetchAsync(Tile tile, CancellationToken cancellationToken)
     {
-        using var response = await upstream.GetAsync("", escapedPath, tile.Path, cancellationToken).ConfigureAwait(false);
-        if (response.Status != UpstreamStatus.Ok)
+        using var response = await upstream.GetAsync(new SumdbUpstreamRequest(databaseName, tile.Path), cancellationToken).ConfigureAwait(false);
+        if (response.Status != OutcomeKind.Ok)
         {
             return (null, response.Status, response.Message);
         }
@@ -405,6 +404,6 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
             throw new ChecksumDatabaseException($"tile {tile.Path} has {data.Length} bytes, not {size}");
         }
 
-        return (data, UpstreamStatus.Ok, "");
+        return (data, OutcomeKind.Ok, "");
     }
 }

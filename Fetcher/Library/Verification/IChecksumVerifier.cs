@@ -43,8 +43,8 @@ public interface IChecksumVerifier
 
     /// <summary>
     /// Looks "<paramref name="modulePath"/> <paramref name="version"/>" up in the checksum database, authenticates the
-    /// answer, and compares its hashes with <paramref name="zipHash"/> (h1 of the zip) and the h1 of
-    /// <paramref name="goMod"/>.
+    /// answer, and compares the hashes given (h1 strings; null = not checked now): <paramref name="goModHash"/> with the
+    /// record's "/go.mod" line, <paramref name="zipHash"/> with its zip line. The go.mod and the zip are filled apart.
     /// </summary>
-    Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, ReadOnlyMemory<byte> goMod, string zipHash, CancellationToken cancellationToken);
+    Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, string? goModHash, string? zipHash, CancellationToken cancellationToken);
 }

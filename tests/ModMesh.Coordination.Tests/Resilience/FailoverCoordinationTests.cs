@@ -183,9 +183,9 @@ public sealed class FailoverCoordinationTests
         await using var waiter = await _events.SubscribeAsync("fill/m@v1", Ct);
         var wait = waiter.WaitAsync(Long, Ct);
 
-        await _events.PublishAsync("fill/m@v1", new FillOutcome(FillStatus.NotFound, "gone"), Ct);
+        await _events.PublishAsync("fill/m@v1", new Outcome(OutcomeKind.NotFound, "gone"), Ct);
 
-        Assert.Equal(new FillOutcome(FillStatus.NotFound, "gone"), await wait);
+        Assert.Equal(new Outcome(OutcomeKind.NotFound, "gone"), await wait);
     }
 
     [Fact]
@@ -194,9 +194,9 @@ public sealed class FailoverCoordinationTests
         await using var waiter = await _events.SubscribeAsync("fill/m@v1", Ct);
         var wait = waiter.WaitAsync(Long, Ct);
 
-        await _sharedEvents.PublishAsync("fill/m@v1", FillOutcome.Filled, Ct); // another node, through the shared coordinator only
+        await _sharedEvents.PublishAsync("fill/m@v1", Outcome.Ok, Ct); // another node, through the shared coordinator only
 
-        Assert.Equal(FillStatus.Filled, (await wait).Status);
+        Assert.Equal(OutcomeKind.Ok, (await wait).Kind);
     }
 
     [Fact]
@@ -208,9 +208,9 @@ public sealed class FailoverCoordinationTests
         _shared.BreakPendingWaits(new IOException("connection lost (test)"));
         await _shared.WaitBroken.WaitAsync(Ct); // the shared wait failed mid-wait (it must not end the wait)
         Assert.False(wait.IsCompleted);
-        await _events.PublishAsync("fill/m@v1", FillOutcome.Filled, Ct);
+        await _events.PublishAsync("fill/m@v1", Outcome.Ok, Ct);
 
-        Assert.Equal(FillStatus.Filled, (await wait).Status);
+        Assert.Equal(OutcomeKind.Ok, (await wait).Kind);
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public sealed class FailoverCoordinationTests
         // On the injected clock the wait is over: it must not go on for another timeout of real time.
         var finished = await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(2), Ct));
         Assert.True(finished == wait, "the wait did not end when its timeout ran out on the clock (shared failed mid-wait)");
-        Assert.Equal(FillStatus.TimedOut, (await wait).Status);
+        Assert.Equal(OutcomeKind.Pending, (await wait).Kind);
     }
 
     [Fact]
@@ -257,10 +257,10 @@ public sealed class FailoverCoordinationTests
         await using var local = await _localEvents.SubscribeAsync("fill/m@v1", Ct);
         await using var otherNode = await _sharedEvents.SubscribeAsync("fill/m@v1", Ct);
 
-        await _events.PublishAsync("fill/m@v1", new FillOutcome(FillStatus.Failed, "bad zip"), Ct);
+        await _events.PublishAsync("fill/m@v1", new Outcome(OutcomeKind.UpstreamFailed, "bad zip"), Ct);
 
-        Assert.Equal(new FillOutcome(FillStatus.Failed, "bad zip"), await local.WaitAsync(TimeSpan.Zero, Ct));
-        Assert.Equal(new FillOutcome(FillStatus.Failed, "bad zip"), await otherNode.WaitAsync(TimeSpan.Zero, Ct));
+        Assert.Equal(new Outcome(OutcomeKind.UpstreamFailed, "bad zip"), await local.WaitAsync(TimeSpan.Zero, Ct));
+        Assert.Equal(new Outcome(OutcomeKind.UpstreamFailed, "bad zip"), await otherNode.WaitAsync(TimeSpan.Zero, Ct));
     }
 
     [Theory]
@@ -270,9 +270,9 @@ public sealed class FailoverCoordinationTests
         await using var local = await _localEvents.SubscribeAsync("fill/m@v1", Ct);
         _shared.Failure = outage;
 
-        await _events.PublishAsync("fill/m@v1", FillOutcome.Filled, Ct);
+        await _events.PublishAsync("fill/m@v1", Outcome.Ok, Ct);
 
-        Assert.Equal(FillStatus.Filled, (await local.WaitAsync(TimeSpan.Zero, Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await local.WaitAsync(TimeSpan.Zero, Ct)).Kind);
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public sealed class FailoverCoordinationTests
     {
         _shared.Failure = new OperationCanceledException("cancelled (test)");
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _events.PublishAsync("fill/m@v1", FillOutcome.Filled, Ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _events.PublishAsync("fill/m@v1", Outcome.Ok, Ct));
     }
 
     // ---- negative cache ----

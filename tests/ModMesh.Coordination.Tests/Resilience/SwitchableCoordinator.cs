@@ -80,7 +80,7 @@ internal sealed class SwitchableCoordinator
             return new Waiter(owner, await inner.SubscribeAsync(key, cancellationToken));
         }
 
-        public async Task PublishAsync(string key, FillOutcome outcome, CancellationToken cancellationToken)
+        public async Task PublishAsync(string key, Outcome outcome, CancellationToken cancellationToken)
         {
             owner.Enter();
             await inner.PublishAsync(key, outcome, cancellationToken);
@@ -88,7 +88,7 @@ internal sealed class SwitchableCoordinator
 
         private sealed class Waiter(SwitchableCoordinator owner, IFillWaiter inner) : IFillWaiter
         {
-            public async Task<FillOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+            public async Task<Outcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
             {
                 owner.Enter();
                 var wait = inner.WaitAsync(timeout, cancellationToken);

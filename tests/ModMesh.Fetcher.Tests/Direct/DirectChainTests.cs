@@ -58,7 +58,7 @@ public sealed class DirectChainTests(LocalGitModulesFixture fixture, ITestOutput
         });
         direct = new DirectSource(options, TimeProvider.System, NullLogger<DirectSource>.Instance);
         var clients = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
-        return new UpstreamChain(clients, options, NullLogger<UpstreamChain>.Instance, direct);
+        return new UpstreamChain(clients, options, NullLogger<UpstreamChain>.Instance, TimeProvider.System, direct);
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public sealed class DirectChainTests(LocalGitModulesFixture fixture, ITestOutput
         var chain = Chain($"{Public.Url},direct", LocalGitModules.Pattern, out var direct);
         using var _ = direct;
 
-        using var list = await chain.GetAsync(LocalGitModules.PrivateModule, "github.com/acme/private", "@v/list", CancellationToken.None);
-        using var zip = await chain.GetAsync(LocalGitModules.PrivateModule, "github.com/acme/private", "@v/v1.0.0.zip", CancellationToken.None);
+        using var list = await chain.GetAsync(new ModuleUpstreamRequest(LocalGitModules.PrivateModule, "github.com/acme/private", ProxyRequestKind.List), CancellationToken.None);
+        using var zip = await chain.GetAsync(new ModuleUpstreamRequest(LocalGitModules.PrivateModule, "github.com/acme/private", ProxyRequestKind.Zip, "v1.0.0"), CancellationToken.None);
 
         Assert.Equal("v1.0.0\nv1.1.0\n", await ReadTextAsync(list));
         Assert.Equal(DirectSource.SourceName, zip.Source);
@@ -82,27 +82,27 @@ public sealed class DirectChainTests(LocalGitModulesFixture fixture, ITestOutput
         var chain = Chain($"{Public.Url},direct", "", out var direct);
         using var _ = direct;
 
-        using var latest = await chain.GetAsync(LocalGitModules.PrivateModule, "github.com/acme/private", "@latest", CancellationToken.None);
+        using var latest = await chain.GetAsync(new ModuleUpstreamRequest(LocalGitModules.PrivateModule, "github.com/acme/private", ProxyRequestKind.Latest), CancellationToken.None);
 
         Assert.Contains("\"v1.1.0\"", await ReadTextAsync(latest), StringComparison.Ordinal);
         Assert.Equal(1, Public.TotalRequests);
     }
 
     [Theory]
-    [InlineData("", "sumdb/sum.golang.org", "supported")]
-    [InlineData("", "sumdb/sum.golang.org", "lookup/github.com/acme/private@v1.0.0")]
-    public async Task GetAsync_ChecksumDatabaseRequest_NeverGoesToDirect(string modulePath, string escapedPath, string relativePath)
+    [InlineData("sum.golang.org", "supported")]
+    [InlineData("sum.golang.org", "lookup/github.com/acme/private@v1.0.0")]
+    public async Task GetAsync_ChecksumDatabaseRequest_NeverGoesToDirect(string database, string relativePath)
     {
         var log = Path.Combine(_root, "ran");
         var go = WriteScript(_root, "go", $"echo ran >> '{log}'\n");
         var options = Options.Create(new UpstreamOptions { Upstream = "direct", Direct = new DirectOptions { GoBinary = go, WorkPath = Path.Combine(_root, "work") } });
         using var direct = new DirectSource(options, TimeProvider.System, NullLogger<DirectSource>.Instance);
         var clients = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
-        var chain = new UpstreamChain(clients, options, NullLogger<UpstreamChain>.Instance, direct);
+        var chain = new UpstreamChain(clients, options, NullLogger<UpstreamChain>.Instance, TimeProvider.System, direct);
 
-        using var response = await chain.GetAsync(modulePath, escapedPath, relativePath, CancellationToken.None);
+        using var response = await chain.GetAsync(new SumdbUpstreamRequest(database, relativePath), CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.NotFound, response.Status);
+        Assert.Equal(OutcomeKind.NotFound, response.Status);
         Assert.False(File.Exists(log));
     }
 
@@ -156,10 +156,10 @@ public sealed class DirectChainTests(LocalGitModulesFixture fixture, ITestOutput
             var key = new ModuleVersionKey("github.com/acme/private", "v1.1.0");
             var started = Stopwatch.GetTimestamp();
 
-            var outcome = await filler.EnsureFilledAsync(new FillRequest(LocalGitModules.PrivateModule, "v1.1.0", key), CancellationToken.None);
+            var outcome = await filler.EnsureFilledAsync(new FillRequest(LocalGitModules.PrivateModule, "v1.1.0", key, ModuleFile.Zip), CancellationToken.None);
 
             output.WriteLine($"direct fill of {key}: {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
-            Assert.True(outcome.Status == FillStatus.Filled, outcome.Message);
+            Assert.True(outcome.Kind == OutcomeKind.Ok, outcome.Message);
             var store = host.Services.GetRequiredService<ModuleStore>();
             await using var zip = await store.OpenCommittedAsync(key, ModuleFile.Zip, CancellationToken.None);
             using var copy = new MemoryStream();

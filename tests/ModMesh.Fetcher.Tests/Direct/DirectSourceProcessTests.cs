@@ -4,6 +4,7 @@ using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.TestSupport;
 using static ModMesh.Fetcher.Tests.Direct.DirectTestSupport;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Tests.Direct;
 
@@ -81,7 +82,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("example.com/m", relativePath, CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.NotFound, response.Status);
+        Assert.Equal(OutcomeKind.NotFound, response.Status);
         Assert.False(File.Exists(Path.Combine(_root, "ran")));
     }
 
@@ -93,7 +94,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("-modfile=x", "@v/list", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.NotFound, response.Status);
+        Assert.Equal(OutcomeKind.NotFound, response.Status);
         Assert.False(File.Exists(Path.Combine(_root, "ran")));
     }
 
@@ -106,7 +107,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("example.com/m", "@v/v1.0.0.zip", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.Timeout, response.Status);
+        Assert.Equal(OutcomeKind.UpstreamTimeout, response.Status);
         Assert.Contains("did not finish", response.Message, StringComparison.Ordinal);
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(20));
         var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(_root, "pid"))).Trim(), System.Globalization.CultureInfo.InvariantCulture);
@@ -161,21 +162,21 @@ public sealed class DirectSourceProcessTests : IDisposable
     }
 
     [Theory]
-    [InlineData("github.com/x/y@v1.0.0: invalid version: unknown revision v1.0.0", UpstreamStatus.NotFound)]
-    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: could not read Username for 'https://github.com': terminal prompts disabled", UpstreamStatus.NotFound)]
-    [InlineData("github.com/x/y@latest: no matching versions for query \"latest\"", UpstreamStatus.NotFound)]
-    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: '/srv/git/y' does not appear to be a git repository", UpstreamStatus.NotFound)]
-    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: unable to access 'https://github.com/x/y/': Could not resolve host: github.com", UpstreamStatus.Error)]
-    [InlineData("github.com/x/y@v1.0.0: invalid version: fatal: unable to access 'https://git.corp/y/': The requested URL returned error: 403", UpstreamStatus.Error)]
-    [InlineData("github.com/x/y@v1.0.0: verifying module: missing GOSUMDB", UpstreamStatus.Error)]
-    public void Classify_GoMessage_SortsNotFoundFromFailures(string message, UpstreamStatus expected) =>
+    [InlineData("github.com/x/y@v1.0.0: invalid version: unknown revision v1.0.0", OutcomeKind.NotFound)]
+    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: could not read Username for 'https://github.com': terminal prompts disabled", OutcomeKind.NotFound)]
+    [InlineData("github.com/x/y@latest: no matching versions for query \"latest\"", OutcomeKind.NotFound)]
+    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: '/srv/git/y' does not appear to be a git repository", OutcomeKind.NotFound)]
+    [InlineData("github.com/x/y@v1.0.0: invalid version: git ls-remote -q origin in $WORK/x: exit status 128: fatal: unable to access 'https://github.com/x/y/': Could not resolve host: github.com", OutcomeKind.UpstreamFailed)]
+    [InlineData("github.com/x/y@v1.0.0: invalid version: fatal: unable to access 'https://git.corp/y/': The requested URL returned error: 403", OutcomeKind.UpstreamFailed)]
+    [InlineData("github.com/x/y@v1.0.0: verifying module: missing GOSUMDB", OutcomeKind.UpstreamFailed)]
+    public void Classify_GoMessage_SortsNotFoundFromFailures(string message, OutcomeKind expected) =>
         Assert.Equal(expected, DirectSource.Classify(message, "github.com/x/y", "v1.0.0"));
 
     [Theory]
     [InlineData("github.com/x/proxy")]
     [InlineData("github.com/x/tls-certificate-verify")]
     public void Classify_ModulePathLooksLikeNetworkError_StillNotFound(string modulePath) =>
-        Assert.Equal(UpstreamStatus.NotFound, DirectSource.Classify($"{modulePath}@v1.0.0: invalid version: unknown revision v1.0.0", modulePath, "v1.0.0"));
+        Assert.Equal(OutcomeKind.NotFound, DirectSource.Classify($"{modulePath}@v1.0.0: invalid version: unknown revision v1.0.0", modulePath, "v1.0.0"));
 
     [Fact]
     public async Task GetAsync_GoFailsWithPlainError_ErrorStatusWithMessage()
@@ -185,7 +186,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("example.com/m", "@latest", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.Error, response.Status);
+        Assert.Equal(OutcomeKind.UpstreamFailed, response.Status);
         Assert.Contains("something broke", response.Message, StringComparison.Ordinal);
     }
 
@@ -197,7 +198,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("example.com/m", "@v/v1.0.0.info", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.Error, response.Status);
+        Assert.Equal(OutcomeKind.UpstreamFailed, response.Status);
         Assert.DoesNotContain("s3cret", response.Message, StringComparison.Ordinal);
         Assert.Contains("https://git.corp.example/x/", response.Message, StringComparison.Ordinal);
     }
@@ -209,7 +210,7 @@ public sealed class DirectSourceProcessTests : IDisposable
 
         using var response = await source.GetAsync("example.com/m", "@v/list", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.Error, response.Status);
+        Assert.Equal(OutcomeKind.UpstreamFailed, response.Status);
         Assert.Contains("ModMesh:Direct:GoBinary", response.Message, StringComparison.Ordinal);
     }
 

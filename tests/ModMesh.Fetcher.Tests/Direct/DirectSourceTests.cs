@@ -7,6 +7,7 @@ using ModMesh.TestSupport;
 using ModMesh.TestSupport.Go;
 using Xunit.Abstractions;
 using static ModMesh.Fetcher.Tests.Direct.DirectTestSupport;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Tests.Direct;
 
@@ -122,7 +123,7 @@ public sealed class DirectSourceTests(LocalGitModulesFixture fixture, ITestOutpu
 
         using var zip = await source.GetAsync(LocalGitModules.PrivateModule, "@v/main.zip", CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.NotFound, zip.Status);
+        Assert.Equal(OutcomeKind.NotFound, zip.Status);
         Assert.Contains("canonical", zip.Message, StringComparison.Ordinal);
     }
 
@@ -139,7 +140,7 @@ public sealed class DirectSourceTests(LocalGitModulesFixture fixture, ITestOutpu
 
         using var response = await source.GetAsync(module, relativePath, CancellationToken.None);
 
-        Assert.Equal(UpstreamStatus.NotFound, response.Status);
+        Assert.Equal(OutcomeKind.NotFound, response.Status);
         Assert.Contains(mentioned, response.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(_work, response.Message, StringComparison.Ordinal);
         output.WriteLine(response.Message);
@@ -152,11 +153,11 @@ public sealed class DirectSourceTests(LocalGitModulesFixture fixture, ITestOutpu
 
         using (var zip = await source.GetAsync(LocalGitModules.PrivateModule, "@v/v1.0.0.zip", CancellationToken.None))
         {
-            Assert.Equal(UpstreamStatus.Ok, zip.Status);
+            Assert.Equal(OutcomeKind.Ok, zip.Status);
             Assert.Equal(1, source.OpenWorkspaces); // the zip is read from the work folder
             using var list = await source.GetAsync(LocalGitModules.PrivateModule, "@v/list", CancellationToken.None);
             using var missing = await source.GetAsync(LocalGitModules.PrivateModule, "@v/v9.0.0.info", CancellationToken.None);
-            Assert.Equal(UpstreamStatus.NotFound, missing.Status);
+            Assert.Equal(OutcomeKind.NotFound, missing.Status);
             await ReadAllAsync(zip);
         }
 
@@ -173,7 +174,7 @@ public sealed class DirectSourceTests(LocalGitModulesFixture fixture, ITestOutpu
             LocalGitModules.PrivateModule, (i % 3) switch { 0 => "@v/list", 1 => "@latest", _ => "@v/v1.0.0.zip" }, CancellationToken.None)));
         try
         {
-            Assert.All(answers, a => Assert.True(a.Status == UpstreamStatus.Ok, a.Message));
+            Assert.All(answers, a => Assert.True(a.Status == OutcomeKind.Ok, a.Message));
             Assert.Equal(1, source.OpenWorkspaces);
         }
         finally

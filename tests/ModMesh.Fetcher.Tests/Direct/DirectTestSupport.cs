@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.TestSupport.Go;
+using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Tests.Direct;
 
@@ -30,7 +31,7 @@ internal static class DirectTestSupport
 
     public static async Task<byte[]> ReadAllAsync(UpstreamResponse response)
     {
-        Assert.True(response.Status == UpstreamStatus.Ok, $"{response.Status}: {response.Message}");
+        Assert.True(response.Status == OutcomeKind.Ok, $"{response.Status}: {response.Message}");
         using var buffer = new MemoryStream();
         await response.Content!.CopyToAsync(buffer);
         return buffer.ToArray();

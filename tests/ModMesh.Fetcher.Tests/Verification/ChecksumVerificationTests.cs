@@ -53,7 +53,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
     private static async Task AssertNothingCommittedAsync(FillHost host, string path, string version)
     {
-        Assert.False(await host.Store.IsCommittedAsync(FillHost.Request(path, version).Key, CancellationToken.None));
+        Assert.False(await host.Store.IsCommittedAsync(FillHost.Request(path, version).Key, ModuleFile.Zip, CancellationToken.None));
         Assert.False(File.Exists(host.BlobFile(path, version, ModuleFile.Zip)));
         Assert.False(File.Exists(host.BlobFile(path, version, ModuleFile.Mod)));
     }
@@ -69,8 +69,8 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
-        Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, Ct));
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
+        Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, ModuleFile.Zip, Ct));
         Assert.Equal(1, _upstream.RequestCount($"/sumdb/{_database.Name}/lookup/{path}@v1.0.0"));
         var verifier = Assert.IsType<ChecksumDatabaseVerifier>(host.Services.GetRequiredService<IChecksumVerifier>());
         Assert.Equal(_database.Size, verifier.Latest!.Size);
@@ -87,7 +87,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("checksum mismatch", outcome.Message, StringComparison.Ordinal);
         Assert.Contains("zip", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
@@ -102,9 +102,9 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         version.Mod = Encoding.UTF8.GetBytes($"module {path}\n\ngo 1.19\n\nrequire evil.example.com v1.0.0\n");
         await using var host = await StartHostAsync();
 
-        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0", ModuleFile.Mod), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("checksum mismatch", outcome.Message, StringComparison.Ordinal);
         Assert.Contains("go.mod", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
@@ -120,7 +120,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("not in the checksum database", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
     }
@@ -136,7 +136,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         // is not found, and nothing about it, checksum database included, leaves the process.
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.NotFound, outcome.Status);
+        Assert.Equal(OutcomeKind.NotFound, outcome.Kind);
         Assert.Equal(0, _upstream.TotalRequests);
     }
 
@@ -149,7 +149,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         Assert.Equal(0, SumdbRequests(path));
     }
 
@@ -164,7 +164,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("does not verify", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
     }
@@ -179,7 +179,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
     }
 
@@ -192,7 +192,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         Assert.Equal(0, SumdbRequests(path));
     }
 
@@ -206,7 +206,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
         // The scripted upstream does not proxy sum.golang.org: unverifiable public content is never committed.
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.True(_upstream.RequestCount($"/sumdb/sum.golang.org/lookup/{path}@v1.0.0") > 0);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
     }
@@ -221,7 +221,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.UpstreamFailed, outcome.Kind);
         Assert.Contains("could not be reached", outcome.Message, StringComparison.Ordinal);
         Assert.Contains("retry", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, path, "v1.0.0");
@@ -235,13 +235,13 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         _database.AddFiller(5);
         _database.Add(_upstream.AddModule(first, "v1.0.0").Version("v1.0.0"));
         await using var host = await StartHostAsync();
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Kind);
 
         _database.AddFiller(600); // past two complete tiles of height 8: level-1 tiles come into play
         _database.Add(_upstream.AddModule(second, "v1.0.0").Version("v1.0.0"));
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(second, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Filled, outcome.Status);
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
         var verifier = Assert.IsType<ChecksumDatabaseVerifier>(host.Services.GetRequiredService<IChecksumVerifier>());
         Assert.Equal(_database.Size, verifier.Latest!.Size);
     }
@@ -254,14 +254,14 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         _database.Add(_upstream.AddModule(first, "v1.0.0").Version("v1.0.0"));
         _database.AddFiller(3);
         await using var host = await StartHostAsync();
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Kind);
 
         // The same key now signs another history: the new tree does not extend the one seen before.
         _database.RewriteHistory(1);
         _database.Add(_upstream.AddModule(second, "v1.0.0").Version("v1.0.0"));
         var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(second, "v1.0.0"), Ct);
 
-        Assert.Equal(FillStatus.Failed, outcome.Status);
+        Assert.Equal(OutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("SECURITY ERROR", outcome.Message, StringComparison.Ordinal);
         await AssertNothingCommittedAsync(host, second, "v1.0.0");
     }
@@ -272,7 +272,7 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         await using var host = await StartHostAsync(more: new() { ["ModMesh:Private"] = "corp.example.com" });
         var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
 
-        var verdict = await verifier.VerifyAsync("corp.example.com/private", "v1.0.0", "module corp.example.com/private\n"u8.ToArray(), "h1:x", Ct);
+        var verdict = await verifier.VerifyAsync("corp.example.com/private", "v1.0.0", "h1:y", "h1:x", Ct);
 
         Assert.False(verifier.AppliesTo("corp.example.com/private"));
         Assert.Equal(ChecksumStatus.Skipped, verdict.Status);
@@ -290,9 +290,9 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
         await using var host = await StartHostAsync();
         var tilePaths = _database.Files().Select(f => f.Path).Where(p => p.Contains("/tile/", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(FillHost.Request(first, "v1.0.0"), Ct)).Kind);
         var tilesAfterFirst = tilePaths.Sum(_upstream.RequestCount);
-        Assert.Equal(FillStatus.Filled, (await host.Filler.EnsureFilledAsync(FillHost.Request(second, "v1.0.0"), Ct)).Status);
+        Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(FillHost.Request(second, "v1.0.0"), Ct)).Kind);
 
         Assert.True(tilesAfterFirst > 0);
         Assert.Equal(tilesAfterFirst, tilePaths.Sum(_upstream.RequestCount));
