@@ -296,7 +296,7 @@ internal sealed partial class ModuleFiller(
                 return new FillOutcome(FillStatus.Failed, $"{request.ModulePath}@{request.Version}: rejected the upstream zip: {ex.Message}");
             }
 
-            var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, mod, zipHash, token).ConfigureAwait(false);
+            var verdict = await checksums.VerifyAsync(request.ModulePath, request.Version, DirHash.HashGoMod(mod), zipHash, token).ConfigureAwait(false);
             if (!verdict.Allows)
             {
                 return new FillOutcome(verdict.Status == ChecksumStatus.TimedOut ? FillStatus.UpstreamTimeout : FillStatus.Failed, verdict.Message);
