@@ -60,7 +60,9 @@ public static class FetcherHostingExtensions
         // "direct" in ModMesh:Upstream: version control through the go command ("ModMesh:Direct" settings).
         builder.Services.TryAddSingleton<DirectSource>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
-        builder.Services.TryAddSingleton<IChecksumVerifier, ChecksumDatabaseVerifier>();
+        builder.Services.TryAddSingleton<ChecksumDatabaseVerifier>();
+        builder.Services.TryAddSingleton<IChecksumVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
+        builder.Services.TryAddSingleton<ISumdbAnswerVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<FillMemory>();
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();

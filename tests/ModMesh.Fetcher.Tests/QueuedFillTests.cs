@@ -33,11 +33,11 @@ public sealed class QueuedFillTests : IAsyncLifetime
         await using var host = await FillHost.StartAsync(_upstream);
         Assert.IsType<QueuedModuleFiller>(host.Filler);
 
-        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+        var outcome = await host.FillAllAsync(path, "v1.0.0", Ct);
 
         Assert.Equal(OutcomeKind.Ok, outcome.Kind);
-        Assert.Equal(1, host.Queue.Enqueued);
-        await EventuallyAsync(() => host.Queue.Acknowledged == 1, "the consumer acknowledged the job");
+        Assert.Equal(3, host.Queue.Enqueued); // one job per file
+        await EventuallyAsync(() => host.Queue.Acknowledged == 3, "the consumer acknowledged the jobs");
         Assert.True(await host.Store.IsCommittedAsync(FillHost.Request(path, "v1.0.0").Key, ModuleFile.Zip, Ct));
         Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Zip), Ct));
         Assert.Equal(version.Mod, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Mod), Ct));
@@ -111,7 +111,7 @@ public sealed class QueuedFillTests : IAsyncLifetime
 
         Assert.Equal(OutcomeKind.Pending, outcome.Kind);
         Assert.False(await host.Store.IsCommittedAsync(request.Key, ModuleFile.Zip, Ct));
-        await EventuallyAsync(() => File.Exists(host.BlobFile(path, "v0.1.0", ModuleFile.Info)), "the fill committed the version after the wait ran out");
+        await EventuallyAsync(() => File.Exists(host.BlobFile(path, "v0.1.0", ModuleFile.Zip)), "the fill committed the zip after the wait ran out");
         Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v0.1.0", ModuleFile.Zip), Ct));
         Assert.Equal(OutcomeKind.Ok, (await host.Filler.EnsureFilledAsync(request, Ct)).Kind);
         Assert.Equal(1, _upstream.RequestCount(path, "@v/v0.1.0.zip"));

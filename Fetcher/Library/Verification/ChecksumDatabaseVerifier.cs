@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Protocol;
 using ModMesh.Protocol.Sumdb;
+using ModMesh.Storage;
 using ModMesh.Coordination;
 
 namespace ModMesh.Fetcher.Verification;
@@ -12,33 +13,50 @@ namespace ModMesh.Fetcher.Verification;
 /// Verifies module versions against the checksum database set by "ModMesh:Sumdb" (go.dev/ref/mod#checksum-database),
 /// asked through the upstream chain's checksum-database proxy: looks the version up, checks the signed tree head with
 /// the configured key, proves the record's inclusion from authenticated tiles, proves each newer tree head extends the
-/// latest one this process has seen, then compares the record's h1 lines with the fetched content's hashes.
-/// Private and no-sumdb modules are never looked up (rule 6).
+/// latest one verified (kept in the blob store, so a restart cannot be rolled back), then compares the record's h1
+/// lines with the given hashes. Authenticated lookups are kept in a bounded cache, so the go.mod and the zip of one
+/// version cost one lookup. Private and no-sumdb modules are never looked up (rule 6).
+/// Also checks the database's answers a node passes on (<see cref="ISumdbAnswerVerifier"/>).
 /// </summary>
-internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
+internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier, ISumdbAnswerVerifier, IDisposable
 {
     /// <summary>Tile height of Go checksum databases.</summary>
     internal const int DefaultTileHeight = 8;
 
+    /// <summary>Default number of authenticated lookups kept (one per module version).</summary>
+    internal const int DefaultLookupCacheCapacity = 10_000;
+
     private const long MaxLookupBytes = 1 << 20;
 
     private readonly IUpstream _upstream;
+    private readonly IBlobStore _blobs;
     private readonly SumdbSetting _setting;
     private readonly ModulePatternSet _private;
     private readonly ModulePatternSet _noSumdb;
     private readonly ILogger<ChecksumDatabaseVerifier> _logger;
     private readonly TileSource _tiles;
+    private readonly AuthenticatedLookupCache _lookups;
     private readonly object _gate = new();
-    private TlogTree? _latest;
+    private readonly SemaphoreSlim _advance = new(1, 1);
+    private VerifiedTreeHead? _latest;
+    private volatile bool _loaded;
 
-    public ChecksumDatabaseVerifier(IUpstream upstream, IOptions<UpstreamOptions> options, ILogger<ChecksumDatabaseVerifier> logger)
-        : this(upstream, options, logger, DefaultTileHeight, TileSource.DefaultCapacity)
+    public ChecksumDatabaseVerifier(IUpstream upstream, IBlobStore blobs, IOptions<UpstreamOptions> options, ILogger<ChecksumDatabaseVerifier> logger)
+        : this(upstream, blobs, options, logger, DefaultTileHeight, TileSource.DefaultCapacity, DefaultLookupCacheCapacity)
     {
     }
 
-    internal ChecksumDatabaseVerifier(IUpstream upstream, IOptions<UpstreamOptions> options, ILogger<ChecksumDatabaseVerifier> logger, int tileHeight, int tileCacheCapacity)
+    internal ChecksumDatabaseVerifier(
+        IUpstream upstream,
+        IBlobStore blobs,
+        IOptions<UpstreamOptions> options,
+        ILogger<ChecksumDatabaseVerifier> logger,
+        int tileHeight,
+        int tileCacheCapacity,
+        int lookupCacheCapacity)
     {
         _upstream = upstream;
+        _blobs = blobs;
         _logger = logger;
         var value = options.Value;
         if (!SumdbSetting.TryParse(value.Sumdb, out var setting, out var error))
@@ -50,31 +68,47 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
         _private = ModulePatternSet.Parse(value.Private);
         _noSumdb = ModulePatternSet.Parse(value.NoSumdb);
         _tiles = new TileSource(upstream, setting.Name, tileHeight, tileCacheCapacity);
+        _lookups = new AuthenticatedLookupCache(lookupCacheCapacity);
     }
 
-    /// <summary>The latest tree head verified by this process (null before the first lookup).</summary>
+    /// <summary>The latest tree head verified (by this process, or loaded from the store); null before the first use.</summary>
     internal TlogTree? Latest
     {
         get
         {
             lock (_gate)
             {
-                return _latest;
+                return _latest?.Tree;
             }
         }
     }
+
+    /// <summary>The blob-store key of the latest verified signed tree head of the configured database.</summary>
+    internal string KeptHeadKey => Storage.Modules.ModuleStore.SumdbKeyOf(_setting.Name, "verified-latest");
+
+    public string? DatabaseName => _setting.IsEnabled ? _setting.Name : null;
 
     public bool AppliesTo(string modulePath) =>
         _setting.IsEnabled && !_private.Matches(modulePath) && !_noSumdb.Matches(modulePath);
 
     public async Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, string? goModHash, string? zipHash, CancellationToken cancellationToken)
     {
+        if (goModHash is null && zipHash is null)
+        {
+            throw new ArgumentException("at least one of the go.mod hash and the zip hash is needed", nameof(zipHash));
+        }
+
         if (!AppliesTo(modulePath))
         {
             return new ChecksumVerdict(ChecksumStatus.Skipped, "");
         }
 
         var what = $"{modulePath}@{version}";
+        if (_lookups.TryGet(modulePath, version, out var known))
+        {
+            return Compare(known, modulePath, version, goModHash, zipHash);
+        }
+
         if (!CaseEncoding.TryEscapePath(modulePath, out var escapedPath, out var pathError))
         {
             return new ChecksumVerdict(ChecksumStatus.Rejected, $"{what}: cannot be looked up in the checksum database: {pathError}");
@@ -87,41 +121,15 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
 
         try
         {
-            var lookup = await LookupAsync($"lookup/{escapedPath}@{escapedVersion}", what, cancellationToken).ConfigureAwait(false);
-            if (lookup.Verdict is not null)
+            var (body, verdict) = await FetchLookupAsync($"lookup/{escapedPath}@{escapedVersion}", what, cancellationToken).ConfigureAwait(false);
+            if (verdict is not null)
             {
-                return lookup.Verdict;
+                return verdict;
             }
 
-            var record = lookup.Record!;
-            var opened = SignedNote.Open(record.SignedTreeHead, [_setting.Verifier!]);
-            if (opened.Status != NoteOpenStatus.Verified)
-            {
-                return Reject(what, $"the checksum database's signed tree head does not verify with the key of {_setting.Name}: {opened.Message}");
-            }
-
-            if (!TlogTree.TryParse(opened.Note!.Text, out var tree))
-            {
-                return Reject(what, "the checksum database's signed tree head is malformed");
-            }
-
-            var latest = await MergeAsync(tree!, cancellationToken).ConfigureAwait(false);
-            if (record.Id < 0 || record.Id >= latest.Size)
-            {
-                return Reject(what, $"the checksum database answered record {record.Id}, outside its tree of size {latest.Size}");
-            }
-
-            // Inclusion: the record's hash, with the proof built from authenticated tiles, must give the tree hash.
-            var reader = new TileHashReader(latest, _tiles);
-            var indexes = Tlog.RecordProofIndexes(latest.Size, record.Id);
-            var hashes = await reader.ReadHashesAsync(indexes, cancellationToken).ConfigureAwait(false);
-            var proof = Tlog.BuildRecordProof(latest.Size, record.Id, hashes);
-            if (!Tlog.CheckRecord(proof, latest.Size, latest.Hash, record.Id, Tlog.RecordHash(record.Text)))
-            {
-                return Reject(what, $"the checksum database's record {record.Id} is not in its signed tree of size {latest.Size}");
-            }
-
-            return Compare(record, modulePath, version, zipHash, goModHash);
+            var record = await AuthenticateLookupAsync(body!, cancellationToken).ConfigureAwait(false);
+            _lookups.Add(modulePath, version, record);
+            return Compare(record, modulePath, version, goModHash, zipHash);
         }
         catch (SumdbUnreachableException ex)
         {
@@ -129,13 +137,21 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
             return new ChecksumVerdict(ex.TimedOut ? ChecksumStatus.TimedOut : ChecksumStatus.Unavailable,
                 $"{what}: the checksum database {_setting.Name} could not be reached to verify it ({ex.Message}); nothing was committed, retry later");
         }
+        catch (IOException ex)
+        {
+            Log.DatabaseUnavailable(_logger, _setting.Name, what, ex.Message);
+            return new ChecksumVerdict(ChecksumStatus.Unavailable,
+                $"{what}: the verified tree head of {_setting.Name} could not be read from or written to the store ({ex.Message}); nothing was committed, retry later");
+        }
         catch (ChecksumDatabaseException ex)
         {
             return Reject(what, ex.Message);
         }
     }
 
-    private async Task<(SumdbLookup? Record, ChecksumVerdict? Verdict)> LookupAsync(string relativePath, string what, CancellationToken cancellationToken)
+    public void Dispose() => _advance.Dispose();
+
+    private async Task<(byte[]? Body, ChecksumVerdict? Verdict)> FetchLookupAsync(string relativePath, string what, CancellationToken cancellationToken)
     {
         using var response = await _upstream.GetAsync(new SumdbUpstreamRequest(_setting.Name, relativePath), cancellationToken).ConfigureAwait(false);
         switch (response.Status)
@@ -154,107 +170,96 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
             throw new ChecksumDatabaseException($"the checksum database's lookup answer of {response.ContentLength} bytes is over {MaxLookupBytes}");
         }
 
-        byte[] body;
         try
         {
-            body = await TileSource.ReadLimitedAsync(response.Content!, MaxLookupBytes, cancellationToken).ConfigureAwait(false);
+            return (await TileSource.ReadLimitedAsync(response.Content!, MaxLookupBytes, cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
             throw new SumdbUnreachableException($"reading the lookup answer failed: {ex.Message}", timedOut: false);
         }
+    }
 
-        if (!SumdbLookup.TryParse(body, out var record))
+    /// <summary>
+    /// Authenticates a lookup answer: its signed tree head verifies with the configured key and is consistent with the
+    /// latest verified head, and the record is proven included in that latest tree.
+    /// </summary>
+    /// <exception cref="ChecksumDatabaseException">The answer is malformed, forged, or contradicts the verified tree.</exception>
+    /// <exception cref="SumdbUnreachableException">Tiles needed for the proofs could not be fetched.</exception>
+    private async Task<SumdbLookup> AuthenticateLookupAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (!SumdbLookup.TryParse(body.Span, out var record))
         {
             throw new ChecksumDatabaseException("the checksum database's lookup answer is malformed");
         }
 
-        return (record, null);
+        var tree = OpenTreeHead(record!.SignedTreeHead);
+        var latest = await MergeAsync(new VerifiedTreeHead(tree, record.SignedTreeHead), cancellationToken).ConfigureAwait(false);
+        if (record.Id < 0 || record.Id >= latest.Size)
+        {
+            throw new ChecksumDatabaseException($"the checksum database answered record {record.Id}, outside its tree of size {latest.Size}");
+        }
+
+        // Inclusion: the record's hash, with the proof built from authenticated tiles, must give the tree hash.
+        var reader = new TileHashReader(latest, _tiles);
+        var indexes = Tlog.RecordProofIndexes(latest.Size, record.Id);
+        var hashes = await reader.ReadHashesAsync(indexes, cancellationToken).ConfigureAwait(false);
+        var proof = Tlog.BuildRecordProof(latest.Size, record.Id, hashes);
+        if (!Tlog.CheckRecord(proof, latest.Size, latest.Hash, record.Id, Tlog.RecordHash(record.Text)))
+        {
+            throw new ChecksumDatabaseException($"the checksum database's record {record.Id} is not in its signed tree of size {latest.Size}");
+        }
+
+        return record;
     }
 
-    /// <summary>Makes <paramref name="tree"/> part of what this process knows, after proving it consistent with the latest tree seen; returns the (new) latest.</summary>
-    private async Task<TlogTree> MergeAsync(TlogTree tree, CancellationToken cancellationToken)
+    /// <summary>The tree of a signed tree head that verifies with the configured key.</summary>
+    /// <exception cref="ChecksumDatabaseException">The note does not verify, or is not a tree head.</exception>
+    private TlogTree OpenTreeHead(ReadOnlySpan<byte> signedTreeHead)
     {
-        while (true)
+        var opened = SignedNote.Open(signedTreeHead, [_setting.Verifier!]);
+        if (opened.Status != NoteOpenStatus.Verified)
         {
-            TlogTree? latest;
-            lock (_gate)
-            {
-                latest = _latest;
-                if (latest is null)
-                {
-                    _latest = tree;
-                    Log.TreeAdvanced(_logger, _setting.Name, 0, tree.Size);
-                    return tree;
-                }
-            }
-
-            if (tree.Size <= latest.Size)
-            {
-                await ProveConsistentAsync(tree, latest, cancellationToken).ConfigureAwait(false);
-                return latest;
-            }
-
-            await ProveConsistentAsync(latest, tree, cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                if (ReferenceEquals(_latest, latest))
-                {
-                    _latest = tree;
-                    Log.TreeAdvanced(_logger, _setting.Name, latest.Size, tree.Size);
-                    return tree;
-                }
-            }
+            throw new ChecksumDatabaseException($"the checksum database's signed tree head does not verify with the key of {_setting.Name}: {opened.Message}");
         }
+
+        if (!TlogTree.TryParse(opened.Note!.Text, out var tree))
+        {
+            throw new ChecksumDatabaseException("the checksum database's signed tree head is malformed");
+        }
+
+        return tree!;
     }
 
-    private async Task ProveConsistentAsync(TlogTree older, TlogTree newer, CancellationToken cancellationToken)
-    {
-        bool consistent;
-        if (older.Size == newer.Size)
-        {
-            consistent = older.Hash == newer.Hash;
-        }
-        else if (older.Size == 0)
-        {
-            consistent = older.Hash == Tlog.EmptyTreeHash;
-        }
-        else
-        {
-            var indexes = Tlog.TreeProofIndexes(newer.Size, older.Size);
-            var hashes = await new TileHashReader(newer, _tiles).ReadHashesAsync(indexes, cancellationToken).ConfigureAwait(false);
-            var proof = Tlog.BuildTreeProof(newer.Size, older.Size, hashes);
-            consistent = Tlog.CheckTree(proof, newer.Size, newer.Hash, older.Size, older.Hash);
-        }
-
-        if (!consistent)
-        {
-            Log.SecurityError(_logger, _setting.Name, older.Size, older.Hash.ToString(), newer.Size, newer.Hash.ToString());
-            throw new ChecksumDatabaseException(
-                $"SECURITY ERROR: the checksum database {_setting.Name} served a tree of size {newer.Size} that does not extend the tree of size {older.Size} seen before");
-        }
-    }
-
-    private ChecksumVerdict Compare(SumdbLookup record, string modulePath, string version, string? zipHash, string? goModHash)
+    private ChecksumVerdict Compare(SumdbLookup record, string modulePath, string version, string? goModHash, string? zipHash)
     {
         var what = $"{modulePath}@{version}";
-        var zipLines = record.LinesFor(modulePath, version);
-        var modLines = record.LinesFor(modulePath, version + "/go.mod");
-        if ((zipHash is not null && zipLines.Count == 0) || (goModHash is not null && modLines.Count == 0))
+        var problems = new List<string>(2);
+        foreach (var (file, suffix, hash) in new[] { ("zip", "", zipHash), ("go.mod", "/go.mod", goModHash) })
         {
-            return Reject(what, $"the checksum database's record {record.Id} has no lines for {what}");
+            if (hash is null)
+            {
+                continue;
+            }
+
+            var lines = record.LinesFor(modulePath, version + suffix);
+            if (lines.Count == 0)
+            {
+                return Reject(what, $"the checksum database's record {record.Id} has no {file} line for {what}");
+            }
+
+            if (!lines.Contains($"{modulePath} {version}{suffix} {hash}", StringComparer.Ordinal))
+            {
+                problems.Add($"{file}: downloaded {hash}, {_setting.Name} has {HashOf(lines[0])}");
+            }
         }
 
-        var zipOk = zipHash is null || zipLines.Contains($"{modulePath} {version} {zipHash}", StringComparer.Ordinal);
-        var modOk = goModHash is null || modLines.Contains($"{modulePath} {version}/go.mod {goModHash}", StringComparer.Ordinal);
-        if (zipOk && modOk)
+        if (problems.Count == 0)
         {
             return new ChecksumVerdict(ChecksumStatus.Verified, "");
         }
 
-        var detail = !zipOk
-            ? $"zip: downloaded {zipHash}, {_setting.Name} has {HashOf(zipLines[0])}"
-            : $"go.mod: downloaded {goModHash}, {_setting.Name} has {HashOf(modLines[0])}";
+        var detail = string.Join("; ", problems);
         Log.Mismatch(_logger, _setting.Name, what, detail);
         return new ChecksumVerdict(ChecksumStatus.Mismatch, $"checksum mismatch for {what}: {detail}");
     }
@@ -286,6 +291,15 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier
 
         [LoggerMessage(EventId = 2406, Level = LogLevel.Debug, Message = "Checksum database {Database}: verified tree advanced from {OldSize} to {NewSize}")]
         public static partial void TreeAdvanced(ILogger logger, string database, long oldSize, long newSize);
+
+        [LoggerMessage(EventId = 2407, Level = LogLevel.Warning, Message = "Checksum database {Database}: ignored the kept tree head {Key}: {Reason}")]
+        public static partial void KeptHeadIgnored(ILogger logger, string database, string key, string reason);
+
+        [LoggerMessage(EventId = 2408, Level = LogLevel.Warning, Message = "Checksum database {Database}: refused its answer {What}: {Reason}")]
+        public static partial void AnswerRefused(ILogger logger, string database, string what, string reason);
+
+        [LoggerMessage(EventId = 2409, Level = LogLevel.Information, Message = "Checksum database {Database}: kept tree head is now size {Size}")]
+        public static partial void KeptHeadWritten(ILogger logger, string database, long size);
     }
 }
 
@@ -299,7 +313,7 @@ internal sealed class SumdbUnreachableException(string message, bool timedOut) :
 /// Tiles from the checksum-database proxy of the upstream chain, with a bounded in-memory cache of tiles that were
 /// authenticated (only <see cref="SaveTiles"/> fills it). A partial tile that is gone is cut from its complete tile.
 /// </summary>
-internal sealed class TileSource(IUpstream upstream, string databaseName, int height, int capacity) : ITileReader
+internal sealed class TileSource(IUpstream upstream, string escapedPath, int height, int capacity) : ITileReader
 {
     /// <summary>Default number of tiles kept (a complete tile of height 8 is 8 KiB).</summary>
     internal const int DefaultCapacity = 1024;
@@ -382,7 +396,7 @@ internal sealed class TileSource(IUpstream upstream, string databaseName, int he
 
     private async Task<(byte[]? Data, OutcomeKind Status, string Message)> FetchAsync(Tile tile, CancellationToken cancellationToken)
     {
-        using var response = await upstream.GetAsync(new SumdbUpstreamRequest(databaseName, tile.Path), cancellationToken).ConfigureAwait(false);
+        using var response = await upstream.GetAsync(new SumdbUpstreamRequest(escapedPath, tile.Path), cancellationToken).ConfigureAwait(false);
         if (response.Status != OutcomeKind.Ok)
         {
             return (null, response.Status, response.Message);

@@ -3,7 +3,7 @@ namespace ModMesh.Fetcher.Verification;
 /// <summary>How checking a module version against the checksum database ended.</summary>
 public enum ChecksumStatus
 {
-    /// <summary>The database holds the version and both hashes match.</summary>
+    /// <summary>The database holds the version and the hashes checked match.</summary>
     Verified,
 
     /// <summary>Not checked: verification is off, or the module is private / no-sumdb.</summary>
@@ -43,8 +43,10 @@ public interface IChecksumVerifier
 
     /// <summary>
     /// Looks "<paramref name="modulePath"/> <paramref name="version"/>" up in the checksum database, authenticates the
-    /// answer, and compares the hashes given (h1 strings; null = not checked now): <paramref name="goModHash"/> with the
-    /// record's "/go.mod" line, <paramref name="zipHash"/> with its zip line. The go.mod and the zip are filled apart.
+    /// answer, and compares the given hashes with its lines: <paramref name="goModHash"/> (h1 of the go.mod, see
+    /// <c>DirHash.HashGoMod</c>) with "M V/go.mod h1:...", <paramref name="zipHash"/> (h1 of the zip) with "M V h1:...".
+    /// A null hash is not checked now (the other file of the version is filled on its own); at least one is given.
     /// </summary>
+    /// <exception cref="ArgumentException">Both hashes are null.</exception>
     Task<ChecksumVerdict> VerifyAsync(string modulePath, string version, string? goModHash, string? zipHash, CancellationToken cancellationToken);
 }

@@ -2,6 +2,8 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Verification;
+using ModMesh.Protocol;
+using ModMesh.TestSupport;
 using ModMesh.Storage.Modules;
 using ModMesh.TestSupport.Http;
 using ModMesh.TestSupport.Sumdb;
@@ -296,5 +298,220 @@ public sealed class ChecksumVerificationTests : IAsyncLifetime
 
         Assert.True(tilesAfterFirst > 0);
         Assert.Equal(tilesAfterFirst, tilePaths.Sum(_upstream.RequestCount));
+    }
+
+    private string LookupPath(string modulePath, string version) => $"/sumdb/{_database.Name}/lookup/{modulePath}@{version}";
+
+    private static string GoModHash(ScriptedVersion version) => DirHash.HashGoMod(version.Mod);
+
+    private static string ZipHash(ScriptedVersion version) => TestChecksumDatabase.HashZip(version.SmallZip!);
+
+    [Fact]
+    public async Task VerifyAsync_GoModOnlyMatches_VerifiedWithoutZip()
+    {
+        const string path = "example.com/modonly";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        var verdict = await verifier.VerifyAsync(path, "v1.0.0", GoModHash(version), null, Ct);
+
+        Assert.Equal(ChecksumStatus.Verified, verdict.Status);
+        Assert.Equal(0, _upstream.ModuleRequestCount(path));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ZipOnlyMatches_Verified()
+    {
+        const string path = "example.com/ziponly";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        var verdict = await verifier.VerifyAsync(path, "v1.0.0", null, ZipHash(version), Ct);
+
+        Assert.Equal(ChecksumStatus.Verified, verdict.Status);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_GoModOnlyMismatch_MismatchNamingGoMod()
+    {
+        const string path = "example.com/modonly-bad";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        var verdict = await verifier.VerifyAsync(path, "v1.0.0", DirHash.HashGoMod("module evil\n"u8), null, Ct);
+
+        Assert.Equal(ChecksumStatus.Mismatch, verdict.Status);
+        Assert.Contains("go.mod", verdict.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("zip:", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ZipOnlyMismatch_MismatchNamingZip()
+    {
+        const string path = "example.com/ziponly-bad";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        var verdict = await verifier.VerifyAsync(path, "v1.0.0", null, GoModHash(version), Ct);
+
+        Assert.Equal(ChecksumStatus.Mismatch, verdict.Status);
+        Assert.Contains("zip:", verdict.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("go.mod:", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_GoModThenZipOfOneVersion_OneLookup()
+    {
+        const string path = "example.com/twofiles";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        var mod = await verifier.VerifyAsync(path, "v1.0.0", GoModHash(version), null, Ct);
+        var zip = await verifier.VerifyAsync(path, "v1.0.0", null, ZipHash(version), Ct);
+        var badZip = await verifier.VerifyAsync(path, "v1.0.0", null, "h1:" + Convert.ToBase64String(new byte[32]), Ct);
+
+        Assert.Equal(ChecksumStatus.Verified, mod.Status);
+        Assert.Equal(ChecksumStatus.Verified, zip.Status);
+        Assert.Equal(ChecksumStatus.Mismatch, badZip.Status);
+        Assert.Equal(1, _upstream.RequestCount(LookupPath(path, "v1.0.0")));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_NoHashGiven_Throws()
+    {
+        await using var host = await StartHostAsync();
+        var verifier = host.Services.GetRequiredService<IChecksumVerifier>();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => verifier.VerifyAsync("example.com/none", "v1.0.0", null, null, Ct));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Verified_TreeHeadKeptInStore()
+    {
+        const string path = "example.com/kept";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        _database.Add(version);
+        _database.AddFiller(4);
+        await using var host = await StartHostAsync();
+        var verifier = Assert.IsType<ChecksumDatabaseVerifier>(host.Services.GetRequiredService<IChecksumVerifier>());
+
+        Assert.Equal(ChecksumStatus.Verified, (await verifier.VerifyAsync(path, "v1.0.0", GoModHash(version), null, Ct)).Status);
+
+        var kept = await File.ReadAllBytesAsync(Path.Join(host.StoragePath, verifier.KeptHeadKey), Ct);
+        Assert.Equal(_database.SignedTreeHead(), kept);
+    }
+
+    [Fact]
+    public async Task VerifyLatestAsync_AfterRestartRolledBack_Refused()
+    {
+        var storage = TempDirectory.CreateUnique("sumdb-restart");
+        try
+        {
+            const string path = "example.com/restart";
+            _database.AddFiller(3);
+            var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+            _database.Add(version);
+            _database.AddFiller(300);
+            var settings = new Dictionary<string, string?> { ["ModMesh:Storage:Path"] = storage };
+            await using (var first = await StartHostAsync(more: settings))
+            {
+                var verifier = first.Services.GetRequiredService<IChecksumVerifier>();
+                Assert.Equal(ChecksumStatus.Verified, (await verifier.VerifyAsync(path, "v1.0.0", GoModHash(version), ZipHash(version), Ct)).Status);
+            }
+
+            // A new process over the same store, and an upstream that now serves an older tree head.
+            await using var second = await StartHostAsync(more: settings);
+            var answers = second.Services.GetRequiredService<ISumdbAnswerVerifier>();
+
+            var rolledBack = await answers.VerifyLatestAsync(_database.SignedTreeHead(10), Ct);
+            var current = await answers.VerifyLatestAsync(_database.SignedTreeHead(), Ct);
+
+            Assert.Equal(SumdbAnswerStatus.Refused, rolledBack.Status);
+            Assert.Contains("rolled back", rolledBack.Message, StringComparison.Ordinal);
+            Assert.Equal(SumdbAnswerStatus.Verified, current.Status);
+        }
+        finally
+        {
+            TempDirectory.Delete(storage);
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_AfterRestartHistoryRewritten_RejectedAsSecurityError()
+    {
+        var storage = TempDirectory.CreateUnique("sumdb-fork");
+        try
+        {
+            const string first = "example.com/fork-a";
+            const string second = "example.com/fork-b";
+            var a = _upstream.AddModule(first, "v1.0.0").Version("v1.0.0");
+            _database.Add(a);
+            _database.AddFiller(5);
+            var settings = new Dictionary<string, string?> { ["ModMesh:Storage:Path"] = storage };
+            await using (var before = await StartHostAsync(more: settings))
+            {
+                var verifier = before.Services.GetRequiredService<IChecksumVerifier>();
+                Assert.Equal(ChecksumStatus.Verified, (await verifier.VerifyAsync(first, "v1.0.0", GoModHash(a), null, Ct)).Status);
+            }
+
+            // While no process ran, the database forked: the restarted one still knows the tree it verified.
+            _database.RewriteHistory(2);
+            var b = _upstream.AddModule(second, "v1.0.0").Version("v1.0.0");
+            _database.Add(b);
+            await using var after = await StartHostAsync(more: settings);
+            var restarted = after.Services.GetRequiredService<IChecksumVerifier>();
+
+            var verdict = await restarted.VerifyAsync(second, "v1.0.0", GoModHash(b), null, Ct);
+
+            Assert.Equal(ChecksumStatus.Rejected, verdict.Status);
+            Assert.Contains("SECURITY ERROR", verdict.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(storage);
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_StoreHoldsLargerHeadOfAnotherNode_ProvenAndAdopted()
+    {
+        var storage = TempDirectory.CreateUnique("sumdb-shared");
+        try
+        {
+            const string path = "example.com/shared";
+            var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+            _database.Add(version);
+            _database.AddFiller(20);
+            var settings = new Dictionary<string, string?> { ["ModMesh:Storage:Path"] = storage };
+            await using var mine = await StartHostAsync(more: settings);
+            await using var other = await StartHostAsync(more: settings);
+            var myVerifier = Assert.IsType<ChecksumDatabaseVerifier>(mine.Services.GetRequiredService<IChecksumVerifier>());
+            Assert.Equal(ChecksumStatus.Verified, (await myVerifier.VerifyAsync(path, "v1.0.0", GoModHash(version), null, Ct)).Status);
+
+            // The other node sees a larger tree and keeps it; then this node's next advance finds it in the store.
+            _database.AddFiller(300);
+            var answers = other.Services.GetRequiredService<ISumdbAnswerVerifier>();
+            Assert.Equal(SumdbAnswerStatus.Verified, (await answers.VerifyLatestAsync(_database.SignedTreeHead(), Ct)).Status);
+            var otherSize = _database.Size;
+
+            // This node advances to a tree between the two: the store's larger head is proven consistent and adopted.
+            Assert.Equal(SumdbAnswerStatus.Verified, (await myVerifier.VerifyLatestAsync(_database.SignedTreeHead(otherSize - 100), Ct)).Status);
+
+            Assert.Equal(otherSize, myVerifier.Latest!.Size);
+        }
+        finally
+        {
+            TempDirectory.Delete(storage);
+        }
     }
 }
