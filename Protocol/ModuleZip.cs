@@ -92,10 +92,37 @@ public static class ModuleZip
             return ModuleZipReport.Invalid($"the zip has {reader.EntryCount} entries, more than the limit of {limits.MaxEntries}");
         }
 
-        var names = new EntryNameList();
+        // Pass 1, names and declared sizes only (x/mod/zip checkZip): nothing is decompressed before they pass.
         var collisions = new FoldedPathSet();
-        byte[]? goMod = null;
         long total = 0;
+        foreach (var entry in reader.ReadEntries())
+        {
+            var name = entry.NameBytes;
+            if (!name.AsSpan().StartsWith(prefix))
+            {
+                return ModuleZipReport.Invalid($"entry {ZipNames.Quote(name)} is not under \"{Encoding.UTF8.GetString(prefix)}\"");
+            }
+
+            var problem = CheckName(name.AsSpan(prefix.Length), entry, collisions, limits);
+            if (problem is not null)
+            {
+                return ModuleZipReport.Invalid(problem);
+            }
+
+            // Checked arithmetic: declared sizes are unsigned 64-bit; a sum that would pass the limit is refused.
+            if (entry.UncompressedSize > (ulong)(limits.MaxUncompressedBytes - total))
+            {
+                return ModuleZipReport.Invalid($"total uncompressed size of module contents too large (max size is {limits.MaxUncompressedBytes} bytes)");
+            }
+
+            total += (long)entry.UncompressedSize;
+        }
+
+        collisions = null;
+
+        // Pass 2, contents (archive/zip, Unzip's size checks, dirhash.HashZip): every entry read to its end.
+        var names = new EntryNameList();
+        byte[]? goMod = null;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> digest = stackalloc byte[32];
@@ -103,30 +130,11 @@ public static class ModuleZip
         {
             foreach (var entry in reader.ReadEntries())
             {
-                var name = entry.NameBytes;
-                if (!name.AsSpan().StartsWith(prefix))
-                {
-                    return ModuleZipReport.Invalid($"entry {ZipNames.Quote(name)} is not under \"{Encoding.UTF8.GetString(prefix)}\"");
-                }
-
-                var relative = name.AsSpan(prefix.Length);
-                var problem = CheckName(relative, entry, collisions, limits);
-                if (problem is not null)
-                {
-                    return ModuleZipReport.Invalid(problem);
-                }
-
-                // Checked arithmetic: declared sizes are unsigned 64-bit; anything that cannot be added stays refused.
-                if (entry.UncompressedSize > (ulong)(limits.MaxUncompressedBytes - total))
-                {
-                    return ModuleZipReport.Invalid($"total uncompressed size of module contents too large (max size is {limits.MaxUncompressedBytes} bytes)");
-                }
-
-                total += (long)entry.UncompressedSize;
-
+                var relative = entry.NameBytes.AsSpan(prefix.Length);
                 var isGoMod = relative.SequenceEqual("go.mod"u8);
                 using (var content = reader.OpenContent(entry))
                 {
+                    // Pass 1 held go.mod to MaxGoModBytes; the content stream holds it to its declared size.
                     var goModBytes = isGoMod ? new byte[entry.UncompressedSize] : null;
                     var at = 0;
                     int n;
