@@ -2,7 +2,7 @@ namespace ModMesh.Protocol.Zip;
 
 /// <summary>
 /// Append-only storage of small byte records in 1 MiB chunks, addressed by an int handle (chunk index × 1 MiB +
-/// offset). A record never spans chunks; one larger than a chunk gets a chunk of its own size.
+/// offset; handles grow in allocation order). A record never spans chunks; one larger than a chunk gets a chunk of its own size.
 /// </summary>
 internal sealed class ByteArena
 {

@@ -41,22 +41,30 @@ internal sealed class EntryNameList
         handles.Sort((a, b) => Name(a).SequenceCompareTo(Name(b)));
         using var summary = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         Span<byte> hex = stackalloc byte[ShaLength * 2 + 2];
-        var previous = -1;
-        foreach (var handle in handles)
+        for (var start = 0; start < handles.Length;)
         {
-            var name = Name(handle);
+            var name = Name(handles[start]);
             if (name.IndexOf((byte)'\n') >= 0 || prefix.IndexOf((byte)'\n') >= 0)
             {
                 throw new InvalidDataException($"entry name contains a newline: {ZipNames.Quote(name)}");
             }
 
-            if (refuseDuplicates && previous >= 0 && Name(previous).SequenceEqual(name))
+            // A run of equal names (directory entries may repeat): like dirhash.HashZip, whose name → file map keeps
+            // the last entry, every line of the run uses the content of the entry that came last in the directory.
+            var end = start + 1;
+            var last = handles[start];
+            while (end < handles.Length && Name(handles[end]).SequenceEqual(name))
+            {
+                last = Math.Max(last, handles[end]);
+                end++;
+            }
+
+            if (refuseDuplicates && end - start > 1)
             {
                 throw new InvalidDataException($"duplicate zip entry {ZipNames.Quote(name)}");
             }
 
-            previous = handle;
-            var sha = _arena.At(handle).Slice(4 + name.Length, ShaLength);
+            var sha = _arena.At(last).Slice(4 + name.Length, ShaLength);
             for (var i = 0; i < ShaLength; i++)
             {
                 hex[2 * i] = (byte)"0123456789abcdef"[sha[i] >> 4];
@@ -65,10 +73,15 @@ internal sealed class EntryNameList
 
             hex[^2] = (byte)' ';
             hex[^1] = (byte)' ';
-            summary.AppendData(hex);
-            summary.AppendData(prefix);
-            summary.AppendData(name);
-            summary.AppendData("\n"u8);
+            for (var k = start; k < end; k++)
+            {
+                summary.AppendData(hex);
+                summary.AppendData(prefix);
+                summary.AppendData(name);
+                summary.AppendData("\n"u8);
+            }
+
+            start = end;
         }
 
         return DirHash.Prefix + Convert.ToBase64String(summary.GetHashAndReset());
