@@ -143,7 +143,7 @@ internal static class ModuleFilePath
         var shortName = dot < 0 ? element : element[..dot];
         foreach (var reserved in WindowsReservedNames)
         {
-            if (Ascii.EqualsIgnoreCase(shortName, Encoding.ASCII.GetBytes(reserved)))
+            if (Ascii.EqualsIgnoreCase(shortName, reserved.AsSpan()))
             {
                 return $"{ZipNames.Quote(shortName)} disallowed as path element component on Windows";
             }

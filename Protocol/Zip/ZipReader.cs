@@ -33,6 +33,8 @@ public sealed class ZipReader
     private const ushort Zip64ExtraId = 0x0001;
 
     private readonly Stream _stream;
+    private readonly byte[] _localHeader = new byte[LocalHeaderLength];
+    private byte[] _localName = new byte[256];
 
     private ZipReader(Stream stream, long length, long entryCount, long directoryOffset, long directorySize)
     {
@@ -207,8 +209,8 @@ public sealed class ZipReader
             throw new InvalidDataException($"entry {Describe(entry.NameBytes)} uses unsupported compression method {entry.Method}");
         }
 
-        var local = ReadExactly(_stream, entry.LocalHeaderOffset, LocalHeaderLength, "local file header");
-        var l = local.AsSpan();
+        var l = _localHeader.AsSpan();
+        ReadExactly(_stream, entry.LocalHeaderOffset, l, "local file header");
         if (BinaryPrimitives.ReadUInt32LittleEndian(l) != LocalSignature)
         {
             throw new InvalidDataException($"entry {Describe(entry.NameBytes)}: bad local file header signature");
@@ -227,8 +229,14 @@ public sealed class ZipReader
             throw new InvalidDataException($"entry {Describe(entry.NameBytes)}: data runs past the end of the file");
         }
 
-        var localName = ReadExactly(_stream, entry.LocalHeaderOffset + LocalHeaderLength, nameLength, "local file name");
-        if (!localName.AsSpan().SequenceEqual(entry.NameBytes))
+        if (_localName.Length < nameLength)
+        {
+            _localName = new byte[Math.Max(nameLength, _localName.Length * 2)];
+        }
+
+        var localName = _localName.AsSpan(0, nameLength);
+        ReadExactly(_stream, entry.LocalHeaderOffset + LocalHeaderLength, localName, "local file name");
+        if (!localName.SequenceEqual(entry.NameBytes))
         {
             throw new InvalidDataException($"entry {Describe(entry.NameBytes)}: the local header names it {Describe(localName)}");
         }
@@ -373,6 +381,13 @@ public sealed class ZipReader
     internal static byte[] ReadExactly(Stream stream, long offset, int count, string what)
     {
         var buffer = new byte[count];
+        ReadExactly(stream, offset, buffer, what);
+        return buffer;
+    }
+
+    private static void ReadExactly(Stream stream, long offset, Span<byte> buffer, string what)
+    {
+        var count = buffer.Length;
         if (offset < 0 || count > stream.Length - offset)
         {
             throw new InvalidDataException($"{what} lies outside the file");
@@ -384,7 +399,5 @@ public sealed class ZipReader
         {
             throw new InvalidDataException($"{what} is truncated");
         }
-
-        return buffer;
     }
 }
