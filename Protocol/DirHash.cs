@@ -30,6 +30,18 @@ public static class DirHash
     public static string HashZip(Stream seekableZip)
     {
         ArgumentNullException.ThrowIfNull(seekableZip);
+        try
+        {
+            return HashZipEntries(seekableZip);
+        }
+        catch (OverflowException ex)
+        {
+            throw new InvalidDataException("an offset or size in the zip overflows", ex);
+        }
+    }
+
+    private static string HashZipEntries(Stream seekableZip)
+    {
         var reader = ZipReader.Open(seekableZip);
         var names = new EntryNameList();
         Span<byte> digest = stackalloc byte[32];
