@@ -1,6 +1,6 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using ModMesh.Protocol.Zip;
 
 namespace ModMesh.Protocol;
 
@@ -21,33 +21,48 @@ public static class DirHash
         return Finish(summary);
     }
 
-    /// <summary>The h1 hash of a module zip: every entry of the archive, named as in the archive.</summary>
-    /// <exception cref="InvalidDataException">The stream is not a zip, or an entry name contains a newline or repeats.</exception>
+    /// <summary>
+    /// The h1 hash of a zip (dirhash.HashZip): every entry of the archive, named exactly as in the archive (its raw
+    /// bytes), its content read through the streaming <see cref="ZipReader"/> (sizes and CRC-32 enforced). It does
+    /// not apply the module-zip rules: <see cref="ModuleZip.Inspect"/> does both.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The stream is not a zip, an entry is unreadable, or an entry name contains a newline or repeats.</exception>
     public static string HashZip(Stream seekableZip)
     {
         ArgumentNullException.ThrowIfNull(seekableZip);
-        using var archive = new ZipArchive(seekableZip, ZipArchiveMode.Read, leaveOpen: true);
-        var entries = archive.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal).ToList();
-        var summary = new StringBuilder();
-        string? previous = null;
-        foreach (var entry in entries)
+        try
         {
-            if (entry.FullName.Contains('\n'))
+            return HashZipEntries(seekableZip);
+        }
+        catch (OverflowException ex)
+        {
+            throw new InvalidDataException("an offset or size in the zip overflows", ex);
+        }
+    }
+
+    private static string HashZipEntries(Stream seekableZip)
+    {
+        var reader = ZipReader.Open(seekableZip);
+        var names = new EntryNameList();
+        Span<byte> digest = stackalloc byte[32];
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[64 * 1024];
+        foreach (var entry in reader.ReadEntries())
+        {
+            using (var content = reader.OpenContent(entry))
             {
-                throw new InvalidDataException($"zip entry name contains a newline: \"{entry.FullName}\"");
+                int n;
+                while ((n = content.Read(buffer)) > 0)
+                {
+                    sha.AppendData(buffer, 0, n);
+                }
             }
 
-            if (string.Equals(previous, entry.FullName, StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"duplicate zip entry \"{entry.FullName}\"");
-            }
-
-            previous = entry.FullName;
-            using var content = entry.Open();
-            AppendLine(summary, SHA256.HashData(content), entry.FullName);
+            sha.GetHashAndReset(digest);
+            names.Add(entry.NameBytes, digest);
         }
 
-        return Finish(summary);
+        return names.Hash1([], refuseDuplicates: true);
     }
 
     /// <summary>The h1 hash of named files, given the SHA-256 of each file's content.</summary>
