@@ -26,8 +26,8 @@ public sealed class ModuleFillerTests : IAsyncLifetime
         // The upstream takes 3 s of real time for the zip; meanwhile the coordinator's clock (fake) is moved past the
         // 1 s lock TTL in steps, each step only once the holder renewed: the lock's fate depends on renewal alone.
         const string path = "example.com/long";
-        var version = _upstream.AddModule(path, "v2.0.0").Version("v2.0.0");
-        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v2.0.0.zip"), UpstreamFault.Delayed(TimeSpan.FromSeconds(3)));
+        var version = _upstream.AddModule(path, "v1.2.0").Version("v1.2.0");
+        _upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.2.0.zip"), UpstreamFault.Delayed(TimeSpan.FromSeconds(3)));
         var time = new FakeTimeProvider();
         var locks = new ObservedLockProvider(new InProcessLockProvider(time));
         await using var host = await FillHost.StartAsync(
@@ -37,10 +37,10 @@ public sealed class ModuleFillerTests : IAsyncLifetime
             services: s => s.AddSingleton<TimeProvider>(time).AddSingleton<ILockProvider>(locks));
         var first = host.Services.GetRequiredService<ModuleFiller>();
         var second = ActivatorUtilities.CreateInstance<ModuleFiller>(host.Services); // another node's filler, same coordinator and store
-        var request = FillHost.Request(path, "v2.0.0");
+        var request = FillHost.Request(path, "v1.2.0");
 
         var firstFill = first.FillAsync(request, Ct);
-        await EventuallyAsync(() => _upstream.RequestCount(path, "@v/v2.0.0.zip") == 1, "the first filler asked for the zip");
+        await EventuallyAsync(() => _upstream.RequestCount(path, "@v/v1.2.0.zip") == 1, "the first filler asked for the zip");
         var secondFill = second.FillAsync(request, Ct);
         await EventuallyAsync(() => locks.Refused == 1, "the second filler found the lock held");
         for (int step = 1; step <= 3; step++)
@@ -61,9 +61,9 @@ public sealed class ModuleFillerTests : IAsyncLifetime
         Assert.Equal(Outcome.Ok, outcomes[1]);
         Assert.Equal(0, locks.RenewalsLost);
         Assert.Equal(1, locks.Granted);
-        Assert.Equal(1, _upstream.RequestCount(path, "@v/v2.0.0.zip"));
-        Assert.Equal(0, _upstream.RequestCount(path, "@v/v2.0.0.info")); // a zip fill fetches the zip alone
-        Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v2.0.0", ModuleFile.Zip), Ct));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.2.0.zip"));
+        Assert.Equal(0, _upstream.RequestCount(path, "@v/v1.2.0.info")); // a zip fill fetches the zip alone
+        Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.2.0", ModuleFile.Zip), Ct));
     }
 
     [Fact]

@@ -167,12 +167,31 @@ public class ProxyPathParserTests
     }
 
     [Fact]
-    public void TryParse_Exactly4096_Accepted()
+    public void TryParse_ElementOfMaxLength_Accepted()
     {
-        const string suffix = "/@v/list";
-        var path = "/example.com/" + new string('a', 4096 - "/example.com/".Length - suffix.Length) + suffix;
-        Assert.Equal(4096, path.Length);
+        var path = "/example.com/" + new string('a', ProxyPathParser.MaxElementLength) + "/@v/list";
         Assert.Equal(ProxyPathStatus.Ok, ProxyPathParser.TryParse(path, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("/example.com/{0}/@v/list")]
+    [InlineData("/example.com/m/@v/{0}.info")]
+    [InlineData("/example.com/m/@v/v1.0.0-{0}.zip")]
+    [InlineData("/sumdb/sum.golang.org/lookup/example.com/{0}@v1.0.0")]
+    public void TryParse_ElementOverMaxLength_BadRequestNeverAStorageError(string template)
+    {
+        // A store refuses names over 255 bytes; such a request must be the client's 400, not the node's 503.
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, new string('a', 300));
+        Assert.Equal(ProxyPathStatus.BadRequest, ProxyPathParser.TryParse(path, out _, out var error));
+        Assert.Contains("longer than", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_ModulePathOverMaxLength_BadRequest()
+    {
+        var path = "/example.com" + string.Concat(Enumerable.Repeat("/" + new string('a', 100), 10)) + "/@v/list";
+        Assert.Equal(ProxyPathStatus.BadRequest, ProxyPathParser.TryParse(path, out _, out var error));
+        Assert.Contains("module path is longer", error, StringComparison.Ordinal);
     }
 
     [Fact]
