@@ -142,7 +142,7 @@ internal sealed partial class FileFetcher(
     private static ModuleZipReport InspectSpool(FileStream spool, FillRequest request)
     {
         spool.Position = 0;
-        return ModuleZip.Inspect(spool, request.ModulePath, request.Version, new ModuleZipLimits());
+        return ModuleZip.Inspect(spool, request.ModulePath, request.Version, new ModuleZipLimits { MaxZipBytes = _options.MaxZipBytes });
     }
 
     /// <summary>The go.mod inside the committed zip of the version, or null (no zip committed, or no go.mod in it).</summary>
