@@ -45,5 +45,6 @@ public sealed record Outcome(OutcomeKind Kind, string? Message = null)
     public static Outcome Pending { get; } = new(OutcomeKind.Pending, "timed out waiting for the fill");
 
     /// <summary>True when a waiter should keep waiting or look again (nothing final was said).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsPending => Kind == OutcomeKind.Pending;
 }

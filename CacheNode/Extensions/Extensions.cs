@@ -17,7 +17,7 @@ internal static class Extensions
     {
         builder.AddModMeshStorage();
         builder.AddModMeshCoordination();
-        builder.AddFetcher(hostedInCacheNode: true);
+        builder.AddModuleFilling(FillRole.CacheNode);
 
         builder.Services.AddOptions<QueryCacheOptions>()
             .Bind(builder.Configuration.GetSection(QueryCacheOptions.SectionName))

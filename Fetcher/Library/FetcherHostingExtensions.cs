@@ -13,20 +13,32 @@ using ModMesh.Storage.Modules;
 
 namespace ModMesh.Fetcher;
 
-/// <summary>Wiring of the fill path (upstream chain + filler), for the cache node (in-process) and the fetcher worker.</summary>
+/// <summary>Which process hosts the fill path.</summary>
+public enum FillRole
+{
+    /// <summary>
+    /// A cache node: "ModMesh:Fill:Mode" decides whether a miss is filled here ("Local", the default without Redis)
+    /// or queued for the fetchers ("Queue", the default with Redis).
+    /// </summary>
+    CacheNode,
+
+    /// <summary>A fetcher: it fills (the jobs it takes, and its own API's requests).</summary>
+    Fetcher,
+}
+
+/// <summary>
+/// Wiring of the module fill path (upstream chain, checks, fetch-check-commit of one file, once-cluster-wide filler,
+/// and the queued decorator), for the cache node (in-process by default) and the fetcher service.
+/// </summary>
 public static class FetcherHostingExtensions
 {
     /// <summary>
-    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private", "ModMesh:Direct"), checksum-database verification
-    /// ("ModMesh:Sumdb", "ModMesh:NoSumdb"), the fill options ("ModMesh:Fill") and
-    /// <see cref="IModuleFiller"/>. Needs an <see cref="Storage.IBlobStore"/> and the coordination services registered.
+    /// Registers the upstream chain ("ModMesh:Upstream", "ModMesh:Private", "ModMesh:Direct"), checksum-database
+    /// verification ("ModMesh:Sumdb", "ModMesh:NoSumdb"), the fill options ("ModMesh:Fill") and
+    /// <see cref="IModuleFiller"/> for <paramref name="role"/>. Needs an <see cref="Storage.IBlobStore"/> and the
+    /// coordination services registered.
     /// </summary>
-    /// <param name="builder">The host.</param>
-    /// <param name="hostedInCacheNode">
-    /// True in a cache node: then "ModMesh:Fill:Mode" decides whether a miss is filled here ("Local", the default
-    /// without Redis) or queued for the fetchers ("Queue", the default with Redis). False in a fetcher: it fills.
-    /// </param>
-    public static IHostApplicationBuilder AddFetcher(this IHostApplicationBuilder builder, bool hostedInCacheNode = false)
+    public static IHostApplicationBuilder AddModuleFilling(this IHostApplicationBuilder builder, FillRole role)
     {
         builder.Services.AddOptions<UpstreamOptions>()
             .Bind(builder.Configuration.GetSection(UpstreamOptions.SectionName))
@@ -67,7 +79,7 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];
-        var queued = hostedInCacheNode && (string.IsNullOrWhiteSpace(mode)
+        var queued = role == FillRole.CacheNode && (string.IsNullOrWhiteSpace(mode)
             ? builder.Configuration.HasSharedCoordinator()
             : mode.Trim().ToLowerInvariant() switch
             {

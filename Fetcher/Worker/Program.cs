@@ -9,7 +9,7 @@ builder.AddServiceDefaults();
 builder.AddConsulRegistration("modmesh-fetcher");
 builder.AddModMeshStorage();
 builder.AddModMeshCoordination();
-builder.AddFetcher();
+builder.AddModuleFilling(FillRole.Fetcher);
 builder.AddFillJobConsumer();
 
 var app = builder.Build();

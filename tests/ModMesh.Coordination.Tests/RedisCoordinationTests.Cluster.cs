@@ -60,7 +60,7 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await raw.SubscribeAsync(RedisChannel.Literal($"modmesh:filled:f{id}"), (_, message) => heard.TrySetResult((string)message!));
         await new RedisFillEvents(redis.Redis).PublishAsync($"f{id}", new Outcome(OutcomeKind.NotFound, "404"), Ct);
-        Assert.Equal("""{"status":"NotFound","message":"404"}""", await heard.Task.WaitAsync(Long, Ct));
+        Assert.Equal("""{"kind":"NotFound","message":"404"}""", await heard.Task.WaitAsync(Long, Ct));
         await raw.UnsubscribeAsync(RedisChannel.Literal($"modmesh:filled:f{id}"));
 
         var queue = new RedisFillQueue(redis.Redis);

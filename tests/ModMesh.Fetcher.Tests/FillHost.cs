@@ -79,7 +79,7 @@ internal sealed class FillHost : IAsyncDisposable
 
         builder.AddModMeshStorage();
         builder.AddModMeshCoordination();
-        builder.AddFetcher(hostedInCacheNode: true);
+        builder.AddModuleFilling(FillRole.CacheNode);
         if (withConsumer)
         {
             builder.AddFillJobConsumer();

@@ -11,12 +11,15 @@ namespace ModMesh.Fetcher.Queueing;
 /// The cache node's filler in the cluster, a decorator of the local <see cref="ModuleFiller"/>: a miss becomes a job
 /// on the fill queue for the fetchers, and the node waits for the "filled" event (re-checking the store every few
 /// seconds in case an event is lost). One job and one wait per file per node, however many requests. When the queue
-/// is unreachable (Redis down), the node fills by itself with the local filler instead.
+/// is unreachable (Redis down), the node fills by itself with the local filler instead. When the job itself was lost
+/// (Redis restarted without persistence: the stream is gone), nobody holds the file's fill lock: the node notices that
+/// at its periodic re-check and enqueues the job again, so no fill is lost.
 /// </summary>
 internal sealed partial class QueuedModuleFiller(
     FillMemory memory,
     IFillQueue queue,
     IFillEvents events,
+    ILockProvider locks,
     ModuleFiller localFiller,
     CoordinationFailover failover,
     IOptions<FillOptions> options,
@@ -24,6 +27,9 @@ internal sealed partial class QueuedModuleFiller(
     ILogger<QueuedModuleFiller> logger) : IModuleFiller
 {
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many quiet re-checks pass before the node asks whether anyone is filling at all.</summary>
+    private const int RechecksBeforeProbe = 3;
     private readonly SingleFlight<string, Outcome> _waits = new();
     private readonly FillOptions _options = options.Value;
 
@@ -58,9 +64,9 @@ internal sealed partial class QueuedModuleFiller(
                 return Outcome.Ok;
             }
 
+            var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow(), request.FileName);
             try
             {
-                var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow(), request.FileName);
                 await queue.EnqueueAsync(job, token).ConfigureAwait(false);
                 FetcherTelemetry.JobsEnqueued.Add(1);
             }
@@ -70,6 +76,8 @@ internal sealed partial class QueuedModuleFiller(
                 return await localFiller.FillAsync(request, token).ConfigureAwait(false);
             }
 
+            var quiet = 0;
+            var probeAfter = RechecksBeforeProbe;
             while (true)
             {
                 var outcome = await waiter.WaitAsync(RecheckEvery, token).ConfigureAwait(false);
@@ -81,6 +89,26 @@ internal sealed partial class QueuedModuleFiller(
                 if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
                 {
                     return Outcome.Ok;
+                }
+
+                if (++quiet >= probeAfter && await NobodyFillingAsync(request, token).ConfigureAwait(false))
+                {
+                    // No fetcher holds the lock and nothing was committed: the job was lost (or is still queued
+                    // behind others; a duplicate is harmless, the fill is idempotent under its lock). The wait before
+                    // the next probe doubles, so a long queue is not flooded with duplicates.
+                    quiet = 0;
+                    probeAfter *= 2;
+                    Log.Reenqueued(logger, request.ModulePath, request.Version, request.FileName);
+                    try
+                    {
+                        await queue.EnqueueAsync(job with { EnqueuedAt = time.GetUtcNow() }, token).ConfigureAwait(false);
+                        FetcherTelemetry.JobsEnqueued.Add(1);
+                    }
+                    catch (Exception ex) when (failover.IsUnavailable(ex))
+                    {
+                        Log.QueueUnavailable(logger, request.ModulePath, request.Version, ex.Message);
+                        return await localFiller.FillAsync(request, token).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -95,8 +123,35 @@ internal sealed partial class QueuedModuleFiller(
         }
     }
 
+    /// <summary>True when the file's fill lock is free (probed by taking and releasing it at once).</summary>
+    private async Task<bool> NobodyFillingAsync(FillRequest request, CancellationToken token)
+    {
+        try
+        {
+            var probe = await locks.TryAcquireAsync(request.CoordinationKey, TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+            if (probe is null)
+            {
+                return false;
+            }
+
+            await using (probe.ConfigureAwait(false))
+            {
+                await probe.ReleaseAsync(token).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (failover.IsUnavailable(ex))
+        {
+            return false;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "No fetcher is filling {ModulePath}@{Version} .{File} and nothing was committed: the job is enqueued again")]
+        public static partial void Reenqueued(ILogger logger, string modulePath, string version, string file);
+
         [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "The fill queue is unreachable ({Reason}); filling {ModulePath}@{Version} on this node")]
         public static partial void QueueUnavailable(ILogger logger, string modulePath, string version, string reason);
 
