@@ -44,6 +44,8 @@ public sealed class GraphPruningTests(ITestOutputHelper output)
     public async Task GoBuild_GraphOnlyVersionsWithoutUpstreamZips_SucceedsWithoutAskingForTheirZips()
     {
         var tree = TempDirectory.CreateUnique("pruning-tree");
+        // One build cache for both builds (the standard library is compiled once); each build has a fresh module cache.
+        var goCache = TempDirectory.CreateUnique("pruning-gocache");
         try
         {
             WriteProxyTree(tree);
@@ -51,7 +53,7 @@ public sealed class GraphPruningTests(ITestOutputHelper output)
 
             // Control: go straight against the upstream. It proves the graph is the pruning case: go asks for the
             // graph-only go.mods and never for their zips. If a go release changes that, this fails here, not below.
-            var direct = await BuildAppAsync(upstream.Url);
+            var direct = await BuildAppAsync(upstream.Url, goCache);
             Assert.True(direct.Succeeded, direct.ToString());
             AssertGraphOnlyVersionsFetchedWithoutZips(upstream, "go directly against the upstream");
             output.WriteLine($"direct:       go build in {direct.Elapsed.TotalSeconds:F2} s; upstream requests: {Describe(upstream)}");
@@ -59,7 +61,7 @@ public sealed class GraphPruningTests(ITestOutputHelper output)
 
             await using var modMesh = await ModMeshTopology.StartAsync(upstream);
 
-            var viaModMesh = await BuildAppAsync(modMesh.GoProxy);
+            var viaModMesh = await BuildAppAsync(modMesh.GoProxy, goCache);
 
             Assert.True(viaModMesh.Succeeded, $"{viaModMesh}{Environment.NewLine}{modMesh.Diagnostics()}");
             AssertGraphOnlyVersionsFetchedWithoutZips(upstream, "ModMesh filling from the upstream");
@@ -84,6 +86,7 @@ public sealed class GraphPruningTests(ITestOutputHelper output)
         finally
         {
             TempDirectory.Delete(tree);
+            TempDirectory.Delete(goCache);
         }
     }
 
@@ -108,9 +111,14 @@ public sealed class GraphPruningTests(ITestOutputHelper output)
         string.Join(", ", upstream.Requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Value == 1 ? r.Key : $"{r.Key} ×{r.Value}"));
 
     /// <summary><c>go build ./...</c> of a fresh copy of the main module, with a fresh module cache.</summary>
-    private static async Task<CommandResult> BuildAppAsync(string goProxy)
+    private static async Task<CommandResult> BuildAppAsync(string goProxy, string goCache)
     {
-        using var go = GoSandbox.Create(new GoSandboxOptions { GoProxy = goProxy, Timeout = TimeSpan.FromSeconds(40) });
+        using var go = GoSandbox.Create(new GoSandboxOptions
+        {
+            GoProxy = goProxy,
+            Timeout = TimeSpan.FromSeconds(40),
+            Environment = new Dictionary<string, string> { ["GOCACHE"] = goCache },
+        });
         var app = go.CreateModule("example.com/app", $"\nrequire {AppImport} v1.0.0\n", "app");
         await File.WriteAllTextAsync(Path.Combine(app, "main.go"), $"package main\n\nimport \"{AppImport}\"\n\nfunc main() {{ println(a.Version, a.B) }}\n");
         return await go.GoAsync(["build", "./..."], app);
