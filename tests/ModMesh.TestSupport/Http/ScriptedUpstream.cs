@@ -37,6 +37,24 @@ public sealed record UpstreamFault
     /// <summary>Send the real body without a Content-Length (chunked), as an upstream that does not announce sizes.</summary>
     public bool OmitContentLength { get; init; }
 
+    /// <summary>Answer with <see cref="RedirectStatus"/> and this Location header (sent as is: any scheme, any host).</summary>
+    public string? RedirectLocation { get; init; }
+
+    /// <summary>The status of a <see cref="RedirectLocation"/> answer. Default 302.</summary>
+    public int RedirectStatus { get; init; } = 302;
+
+    /// <summary>Send the real headers (full Content-Length), then the body one byte at a time, this far apart.</summary>
+    public TimeSpan? DripEvery { get; init; }
+
+    /// <summary>Hold the answer back until this task completes (or the request is aborted).</summary>
+    public Task? WaitFor { get; init; }
+
+    /// <summary>Answer 200 with this body instead of the real one.</summary>
+    public byte[]? Body { get; init; }
+
+    /// <summary>The Content-Type of <see cref="Body"/>. Default "application/octet-stream".</summary>
+    public string ContentType { get; init; } = "application/octet-stream";
+
     /// <summary>Answer with <paramref name="statusCode"/>.</summary>
     public static UpstreamFault Status(int statusCode) => new() { StatusCode = statusCode };
 
@@ -51,6 +69,18 @@ public sealed record UpstreamFault
 
     /// <summary>Answer normally but chunked, with no Content-Length.</summary>
     public static UpstreamFault Unsized { get; } = new() { OmitContentLength = true };
+
+    /// <summary>Answer <paramref name="status"/> with "Location: <paramref name="location"/>".</summary>
+    public static UpstreamFault RedirectTo(string location, int status = 302) => new() { RedirectLocation = location, RedirectStatus = status };
+
+    /// <summary>Send the real body one byte every <paramref name="every"/>.</summary>
+    public static UpstreamFault Drip(TimeSpan every) => new() { DripEvery = every };
+
+    /// <summary>Answer normally once <paramref name="release"/> completes.</summary>
+    public static UpstreamFault Gated(Task release) => new() { WaitFor = release };
+
+    /// <summary>Answer 200 with <paramref name="body"/> as <paramref name="contentType"/>.</summary>
+    public static UpstreamFault Serve(byte[] body, string contentType) => new() { Body = body, ContentType = contentType };
 }
 
 /// <summary>
@@ -244,6 +274,11 @@ public sealed class ScriptedUpstream : IAsyncDisposable
                     await Task.Delay(fault.Delay, token).ConfigureAwait(false);
                 }
 
+                if (fault.WaitFor is { } gate)
+                {
+                    await gate.WaitAsync(token).ConfigureAwait(false);
+                }
+
                 if (fault.Hang)
                 {
                     await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
@@ -254,9 +289,19 @@ public sealed class ScriptedUpstream : IAsyncDisposable
                     await WriteTextAsync(context, status, $"scripted upstream fault: {status}", token).ConfigureAwait(false);
                     return;
                 }
+
+                if (fault.RedirectLocation is { } location)
+                {
+                    context.Response.StatusCode = fault.RedirectStatus;
+                    context.Response.Headers.Location = location;
+                    context.Response.ContentLength = 0;
+                    return;
+                }
             }
 
-            var body = _files.TryGetValue(path, out var file)
+            var body = fault?.Body is { } replaced
+                ? (fault.ContentType, (long)replaced.Length, (Func<Stream, CancellationToken, Task>)((stream, ct) => stream.WriteAsync(replaced, ct).AsTask()))
+                : _files.TryGetValue(path, out var file)
                 ? (file.ContentType, (long)file.Body.Length, (Func<Stream, CancellationToken, Task>)((stream, ct) => stream.WriteAsync(file.Body, ct).AsTask()))
                 : Route(path);
             if (body is null)
@@ -287,6 +332,13 @@ public sealed class ScriptedUpstream : IAsyncDisposable
                     context.Abort();
                 }
 
+                return;
+            }
+
+            if (fault?.DripEvery is { } every)
+            {
+                await context.Response.StartAsync(token).ConfigureAwait(false);
+                await write(new DrippingStream(context.Response.Body, every), token).ConfigureAwait(false);
                 return;
             }
 
@@ -394,6 +446,35 @@ public sealed class ScriptedUpstream : IAsyncDisposable
     }
 
     private sealed class CutException() : Exception("scripted connection drop");
+
+    /// <summary>Writes one byte at a time, flushed, <c>every</c> apart (a slow-loris upstream).</summary>
+    private sealed class DrippingStream(Stream inner, TimeSpan every) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                await inner.WriteAsync(buffer.Slice(i, 1), cancellationToken).ConfigureAwait(false);
+                await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     /// <summary>Passes writes through until the limit, then throws <see cref="CutException"/>.</summary>
     private sealed class CuttingStream(Stream inner, long limit) : Stream
