@@ -31,7 +31,9 @@ namespace ModMesh.Coordination.Redis;
 /// <see cref="RedisCoordinationOptions.ConsumerHeartbeatInterval"/>, time to live
 /// <see cref="RedisCoordinationOptions.ConsumerHeartbeatTimeToLive"/>). A member of the set without that key is dead:
 /// readers claim its pending jobs (with a minimum idle time of one heartbeat interval, so two readers racing for the
-/// same dead consumer cannot steal a job from each other) and drop it from the set once it has none left.
+/// same dead consumer cannot steal a job from each other) and drop it from the set once it has none left. A consumer
+/// that starts a heartbeat under a name that still has pending jobs (a restarted container: same host name, pid 1)
+/// takes those back on its first read: a process has nothing in flight before it read anything.
 /// </para>
 /// <para>
 /// Redis failures throw (see <see cref="RedisConnection"/>). When Redis lost the group (a restarted server without
@@ -54,6 +56,9 @@ public sealed partial class RedisFillQueue : IFillQueue
     private readonly RedisKey _stream;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _takenOver;
+    // Consumers that started a heartbeat here and have not read yet: what is pending under their name at that point
+    // was left by an earlier process of the same name (a restarted container keeps host name and pid 1).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _restarted = new(StringComparer.Ordinal);
     private volatile bool _groupReady;
 
     /// <summary>
@@ -106,7 +111,23 @@ public sealed partial class RedisFillQueue : IFillQueue
 
         long started = _timeProvider.GetTimestamp();
         var taken = new List<FillJobDelivery>();
-        await WithGroupAsync(() => TakeOverDeadAsync(consumer, maxCount, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (_restarted.ContainsKey(consumer))
+        {
+            // A process has nothing in flight before its first read: jobs pending under its name are its
+            // predecessor's. Take them again at once (all of them over the next reads), not after the reclaim time.
+            int want = maxCount, found = 0;
+            await WithGroupAsync(async () => found = await TakeOverAsync(consumer, consumer, want, 0, taken, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (found < want)
+            {
+                _restarted.TryRemove(consumer, out _);
+            }
+        }
+
+        if (taken.Count < maxCount)
+        {
+            await WithGroupAsync(() => TakeOverDeadAsync(consumer, maxCount, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
         if (taken.Count < maxCount)
         {
             await WithGroupAsync(() => ReclaimAsync(consumer, maxCount - taken.Count, reclaimAfter, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -154,6 +175,7 @@ public sealed partial class RedisFillQueue : IFillQueue
         var heartbeat = new Heartbeat(this, consumer);
         await heartbeat.BeatAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         heartbeat.Start();
+        _restarted[consumer] = true;
         return heartbeat;
     }
 
@@ -177,27 +199,44 @@ public sealed partial class RedisFillQueue : IFillQueue
             }
 
             string dead = others[i];
-            int want = maxCount - taken.Count;
-            var pending = await db.StreamPendingMessagesAsync(_stream, _options.ConsumerGroup, want, dead)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (pending.Length == 0)
+            int found = await TakeOverAsync(dead, consumer, maxCount - taken.Count, (long)_options.ConsumerHeartbeatInterval.TotalMilliseconds, taken, cancellationToken).ConfigureAwait(false);
+            if (found == 0)
             {
                 // Nothing left to take over: forget it (a consumer that was only late adds itself again on its next beat).
                 await db.SetRemoveAsync(_options.ConsumersKey, dead).WaitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var claimed = await db.StreamClaimAsync(
-                    _stream, _options.ConsumerGroup, consumer, (long)_options.ConsumerHeartbeatInterval.TotalMilliseconds, pending.Select(p => p.MessageId).ToArray())
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
-            int before = taken.Count;
-            await AddClaimedAsync(consumer, claimed, taken, cancellationToken).ConfigureAwait(false);
-            if (taken.Count > before)
-            {
-                _takenOver.Add(taken.Count - before);
-                Log.TookOverDeadConsumer(_logger, consumer, taken.Count - before, dead);
             }
         }
+    }
+
+    /// <summary>
+    /// Claims for <paramref name="consumer"/> up to <paramref name="want"/> jobs pending with <paramref name="from"/>
+    /// (those idle at least <paramref name="minIdleMilliseconds"/>, so two readers racing for the same jobs cannot take
+    /// one from each other). Returns how many jobs were pending with <paramref name="from"/> (at most
+    /// <paramref name="want"/>), claimed or not.
+    /// </summary>
+    private async Task<int> TakeOverAsync(
+        string from, string consumer, int want, long minIdleMilliseconds, List<FillJobDelivery> taken, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+
+        var pending = await db.StreamPendingMessagesAsync(_stream, _options.ConsumerGroup, want, from)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Length == 0)
+        {
+            return 0;
+        }
+
+        var claimed = await db.StreamClaimAsync(_stream, _options.ConsumerGroup, consumer, minIdleMilliseconds, pending.Select(p => p.MessageId).ToArray())
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        int before = taken.Count;
+        await AddClaimedAsync(consumer, claimed, taken, cancellationToken).ConfigureAwait(false);
+        if (taken.Count > before)
+        {
+            _takenOver.Add(taken.Count - before);
+            Log.TookOverDeadConsumer(_logger, consumer, taken.Count - before, from);
+        }
+
+        return pending.Length;
     }
 
     private async Task ReclaimAsync(string consumer, int maxCount, TimeSpan reclaimAfter, List<FillJobDelivery> taken, CancellationToken cancellationToken)
@@ -381,9 +420,9 @@ public sealed partial class RedisFillQueue : IFillQueue
         public async Task BeatAsync()
         {
             var options = queue._options;
-            var db = queue._redis.GetDatabase();
             try
             {
+                var db = queue._redis.GetDatabase();
                 await Task.WhenAll(
                     db.StringSetAsync(options.HeartbeatKey(consumer), queue._timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), options.ConsumerHeartbeatTimeToLive),
                     db.SetAddAsync(options.ConsumersKey, consumer)).ConfigureAwait(false);

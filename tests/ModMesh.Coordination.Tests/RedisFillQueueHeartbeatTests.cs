@@ -51,6 +51,30 @@ public sealed class RedisFillQueueHeartbeatTests(RedisFixture redis, ITestOutput
     }
 
     [Fact]
+    public async Task ReadAsync_ConsumerRestartedUnderTheSameName_GetsItsPredecessorsJobAtOnce()
+    {
+        var options = RedisFixture.NewOptions();
+        var firstProcess = await RedisConnection.ConnectAsync(redis.Server.ConnectionString);
+        var first = new RedisFillQueue(firstProcess, options);
+        await using (await first.StartHeartbeatAsync("pod-1", Ct))
+        {
+            await first.EnqueueAsync(Job("v1.0.0"), Ct);
+            var taken = Assert.Single(await first.ReadAsync("pod-1", 10, TimeSpan.Zero, ReclaimAfter, Ct));
+            await firstProcess.DisposeAsync(); // killed; the container restarts at once with the same host name and pid
+
+            var second = new RedisFillQueue(redis.Redis, options);
+            await using var heartbeat = await second.StartHeartbeatAsync("pod-1", Ct);
+            var sinceRestart = Stopwatch.StartNew();
+            var delivery = Assert.Single(await second.ReadAsync("pod-1", 10, TimeSpan.FromSeconds(10), ReclaimAfter, Ct));
+
+            Assert.Equal((taken.Id, 2), (delivery.Id, delivery.DeliveryCount));
+            Assert.InRange(sinceRestart.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+            Assert.Empty(await second.ReadAsync("pod-1", 10, TimeSpan.Zero, ReclaimAfter, Ct)); // once, not on every read
+            await second.AcknowledgeAsync(delivery, Ct);
+        }
+    }
+
+    [Fact]
     public async Task ReadAsync_ConsumerAlive_KeepsItsJobPastTheHeartbeatTimeToLive()
     {
         var options = RedisFixture.NewOptions();
