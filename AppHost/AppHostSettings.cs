@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 
 namespace ModMesh.AppHost;
@@ -16,7 +17,9 @@ internal sealed record AppHostSettings(
     int Fetchers,
     int RedisPort,
     int S3Port,
-    string? Sumdb)
+    string? Sumdb,
+    string RedisPassword,
+    string JobSigningKey)
 {
     /// <summary>The upstream chain when none is configured, written like GOPROXY.</summary>
     public const string DefaultUpstream = "https://proxy.golang.org";
@@ -61,7 +64,16 @@ internal sealed record AppHostSettings(
             throw new InvalidOperationException("ModMesh:CacheNodes and ModMesh:Fetchers must be between 1 and 16.");
         }
 
+        // The distributed topology's secrets: configured, or new on every run (random, never written anywhere).
+        var redisPassword = section["RedisPassword"] is { Length: > 0 } rp ? rp : Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        if (!redisPassword.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new InvalidOperationException("ModMesh:RedisPassword must be ASCII letters and digits (it goes into the Redis connection string).");
+        }
+
+        var jobSigningKey = section["JobSigningKey"] is { Length: > 0 } k ? k : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
         return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort, topology == "distributed", nodes, fetchers, redisPort, s3Port,
-            section["Sumdb"] is { Length: > 0 } sumdb ? sumdb : null);
+            section["Sumdb"] is { Length: > 0 } sumdb ? sumdb : null, redisPassword, jobSigningKey);
     }
 }

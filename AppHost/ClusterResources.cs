@@ -8,17 +8,21 @@ internal static class ClusterResources
 {
     private const string Bucket = "modmesh";
 
-    public sealed record Server(IResourceBuilder<ExecutableResource> Resource, string ConnectionString);
+    public sealed record Server(IResourceBuilder<ExecutableResource> Resource, ReferenceExpression ConnectionString);
 
-    /// <summary>redis-server on 127.0.0.1:<paramref name="port"/>, no persistence.</summary>
-    public static Server AddRedisServer(this IDistributedApplicationBuilder builder, string name, int port)
+    /// <summary>
+    /// redis-server on 127.0.0.1:<paramref name="port"/>, no persistence, <c>--requirepass</c> with
+    /// <paramref name="password"/> (a secret parameter: masked in the dashboard); the connection string carries it.
+    /// </summary>
+    public static Server AddRedisServer(this IDistributedApplicationBuilder builder, string name, int port, IResourceBuilder<ParameterResource> password)
     {
         var redis = builder.AddExecutable(name, "redis-server", builder.AppHostDirectory,
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--bind", "127.0.0.1",
-            "--appendonly", "no",
-            "--save", "\"\"");
-        return new Server(redis, $"127.0.0.1:{port},abortConnect=false");
+                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--bind", "127.0.0.1",
+                "--appendonly", "no",
+                "--save", "\"\"")
+            .WithArgs("--requirepass", password.Resource);
+        return new Server(redis, ReferenceExpression.Create($"127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)},abortConnect=false,password={password.Resource}"));
     }
 
     /// <summary>s3rver on 127.0.0.1:<paramref name="port"/>, its data under <paramref name="storagePath"/>/s3, bucket "modmesh".</summary>
@@ -40,14 +44,19 @@ internal static class ClusterResources
                 "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--silent", "--configure-bucket", Bucket)
             .WithEnvironment("NODE_OPTIONS", "--openssl-legacy-provider");
-        return new Server(s3, $"Endpoint=http://127.0.0.1:{port};Bucket={Bucket};Region=us-east-1;AccessKey=S3RVER;SecretKey=S3RVER;ForcePathStyle=true");
+        return new Server(s3, ReferenceExpression.Create($"Endpoint=http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Bucket={Bucket};Region=us-east-1;AccessKey=S3RVER;SecretKey=S3RVER;ForcePathStyle=true"));
     }
 
-    /// <summary>Points a service at the shared Redis and S3 (ConnectionStrings__redis / __blobs) and starts it after them.</summary>
-    public static IResourceBuilder<ProjectResource> WithClusterStorage(this IResourceBuilder<ProjectResource> service, Server redis, Server blobs) =>
+    /// <summary>
+    /// Points a service at the shared Redis and S3 (ConnectionStrings__redis / __blobs), gives it the cluster's
+    /// job-signing key (ModMesh__Coordination__JobSigningKey) and starts it after them.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithClusterStorage(
+        this IResourceBuilder<ProjectResource> service, Server redis, Server blobs, IResourceBuilder<ParameterResource> jobSigningKey) =>
         service
             .WithEnvironment("ConnectionStrings__redis", redis.ConnectionString)
             .WithEnvironment("ConnectionStrings__blobs", blobs.ConnectionString)
+            .WithEnvironment("ModMesh__Coordination__JobSigningKey", jobSigningKey)
             .WaitFor(redis.Resource)
             .WaitFor(blobs.Resource);
 }

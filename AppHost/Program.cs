@@ -15,13 +15,17 @@ var gateway = builder.AddProject<Projects.ModMesh_Gateway>("gateway")
 
 if (settings.Distributed)
 {
-    var redis = builder.AddRedisServer("redis", settings.RedisPort);
+    // Secrets new on every run unless configured (ModMesh:RedisPassword, ModMesh:JobSigningKey): Redis' password and
+    // the key that signs fill jobs between nodes and fetchers.
+    var redisPassword = builder.AddParameter("redis-password", settings.RedisPassword, secret: true);
+    var jobSigningKey = builder.AddParameter("job-signing-key", settings.JobSigningKey, secret: true);
+    var redis = builder.AddRedisServer("redis", settings.RedisPort, redisPassword);
     var blobs = builder.AddS3rver("blobs", settings.S3Port, settings.StoragePath);
 
     for (var i = 1; i <= settings.Fetchers; i++)
     {
         builder.AddProject<Projects.ModMesh_Fetcher_Worker>($"fetcher-{i}")
-            .WithClusterStorage(redis, blobs)
+            .WithClusterStorage(redis, blobs, jobSigningKey)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
             .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
@@ -31,7 +35,7 @@ if (settings.Distributed)
     for (var i = 1; i <= settings.CacheNodes; i++)
     {
         var node = builder.AddProject<Projects.ModMesh_CacheNode>($"cachenode-{i}")
-            .WithClusterStorage(redis, blobs)
+            .WithClusterStorage(redis, blobs, jobSigningKey)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
             .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)

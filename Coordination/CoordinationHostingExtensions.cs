@@ -22,7 +22,9 @@ public static class CoordinationHostingExtensions
     /// Registers the coordination services. With <c>ConnectionStrings:redis</c>: Redis locks, events, negative cache
     /// and queue, each falling back to the in-process implementation while Redis is unreachable (hits keep being
     /// served, fills become node-local single-flight, and everything goes back to Redis by itself when it answers).
-    /// Without it: the in-process implementations (the single-process embedded mode).
+    /// The Redis mode needs <c>ModMesh:Coordination:JobSigningKey</c> (base64, at least 32 bytes, the same on every node and
+    /// fetcher): without it the host refuses to start, naming the setting.
+    /// Without a Redis connection string: the in-process implementations (the single-process embedded mode).
     /// </summary>
     public static IHostApplicationBuilder AddModMeshCoordination(this IHostApplicationBuilder builder)
     {
@@ -36,6 +38,8 @@ public static class CoordinationHostingExtensions
             return builder;
         }
 
+        // ModMesh:Coordination: the job-signing key (required here) and the heartbeat and naming settings.
+        services.AddOptions<RedisCoordinationOptions>().BindConfiguration(RedisCoordinationOptions.SectionName);
         services.AddRedisCoordination(redis);
         var failover = new CoordinationFailover(ex => RedisConnection.IsUnavailable(ex) || ex is TimeoutException or IOException);
         services.AddSingleton(failover);

@@ -19,6 +19,15 @@ public interface IFillQueue
 
     /// <summary>Marks a delivered job done, so it is never delivered again.</summary>
     Task AcknowledgeAsync(FillJobDelivery delivery, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps <paramref name="consumer"/> known as alive until the returned handle is disposed (a heartbeat with a short
+    /// time to live, refreshed in the background). When the heartbeat stops (the process died) or the handle is
+    /// disposed (it stopped), the next <see cref="ReadAsync"/> of another consumer takes over the jobs it left pending at
+    /// once, without waiting for the reclaim time. Call it before the consumer's first read. An unreachable coordinator
+    /// does not make it throw: it keeps trying. In-process there is nothing to do.
+    /// </summary>
+    Task<IAsyncDisposable> StartHeartbeatAsync(string consumer, CancellationToken cancellationToken);
 }
 
 /// <summary>

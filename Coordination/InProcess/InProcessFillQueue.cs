@@ -50,6 +50,15 @@ public sealed class InProcessFillQueue : IFillQueue
     }
 
     /// <inheritdoc />
+    /// <remarks>In one process a consumer cannot die without the queue: there is nothing to announce.</remarks>
+    public Task<IAsyncDisposable> StartHeartbeatAsync(string consumer, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IAsyncDisposable>(NoHeartbeat.Instance);
+    }
+
+    /// <inheritdoc />
     public Task EnqueueAsync(FillJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -176,4 +185,11 @@ public sealed class InProcessFillQueue : IFillQueue
 
     /// <summary>A delivered, unacknowledged job: who has it, since when, and how many deliveries so far.</summary>
     private sealed record Pending(FillJob Job, string Consumer, DateTimeOffset DeliveredAt, int DeliveryCount);
+
+    private sealed class NoHeartbeat : IAsyncDisposable
+    {
+        public static readonly NoHeartbeat Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

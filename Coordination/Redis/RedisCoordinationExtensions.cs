@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,8 @@ public static class RedisCoordinationExtensions
     /// singletons for the four coordination contracts, replacing any earlier registration (the in-process ones).
     /// The multiplexer connects when first resolved: with Redis down that takes about the connect timeout (2 s) and
     /// the process starts anyway; the multiplexer keeps reconnecting in the background.
+    /// The options must carry <see cref="RedisCoordinationOptions.JobSigningKey"/> (set by <paramref name="configure"/>
+    /// or bound from configuration by the caller): without a valid key the host fails at start-up, naming the setting.
     /// </summary>
     public static IServiceCollection AddRedisCoordination(
         this IServiceCollection services, string connectionString, Action<RedisCoordinationOptions>? configure = null)
@@ -45,7 +48,7 @@ public static class RedisCoordinationExtensions
             Multiplexer(sp), Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<RedisFillEvents>>()));
         services.AddSingleton<INegativeCache>(sp => new RedisNegativeCache(Multiplexer(sp), Options(sp)));
         services.AddSingleton<IFillQueue>(sp => new RedisFillQueue(
-            Multiplexer(sp), Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<RedisFillQueue>>()));
+            Multiplexer(sp), Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<RedisFillQueue>>(), sp.GetService<IMeterFactory>()));
         return services;
 
         static IConnectionMultiplexer Multiplexer(IServiceProvider sp) => sp.GetRequiredService<IConnectionMultiplexer>();
@@ -56,6 +59,6 @@ public static class RedisCoordinationExtensions
     private sealed class OptionsValidator : IValidateOptions<RedisCoordinationOptions>
     {
         public ValidateOptionsResult Validate(string? name, RedisCoordinationOptions options) =>
-            options.ValidationError() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+            options.ValidationError(requireSigningKey: true) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 }

@@ -4,6 +4,9 @@ namespace ModMesh.Coordination.Redis;
 internal static class RedisEventIds
 {
     public const int MalformedFillEvent = 3101;
-    public const int MalformedFillJob = 3102;
+    public const int RejectedFillJob = 3102;
     public const int ConsumerGroupCreated = 3103;
+    public const int TookOverDeadConsumer = 3104;
+    public const int HeartbeatFailed = 3105;
+    public const int HeartbeatRecovered = 3106;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,41 +10,80 @@ namespace ModMesh.Coordination.Redis;
 /// <see cref="IFillQueue"/> across the cluster: the Redis stream <c>modmesh:fills</c> read by the consumer group
 /// <c>fetchers</c> (created idempotently, with <c>MKSTREAM</c>, from the stream's start so jobs added before any
 /// fetcher existed are read too). Enqueue is <c>XADD MAXLEN ~ 100000</c> with the job as JSON in the field
-/// <c>job</c>. Read is <c>XAUTOCLAIM</c> of entries pending longer than the reclaim time (their delivery counts come
-/// from <c>XPENDING</c>), then <c>XREADGROUP &gt;</c>; StackExchange.Redis cannot block on <c>XREADGROUP</c>, so the
-/// read polls every <see cref="RedisCoordinationOptions.PollInterval"/> until the wait runs out. Acknowledge is
-/// <c>XACK</c> + <c>XDEL</c>, so the stream holds only unfinished jobs.
+/// <c>job</c> and its signature (<see cref="FillJobSigner"/>) in the field <c>sig</c>. Read takes, in this order:
+/// jobs pending with a consumer whose heartbeat is gone (<c>XCLAIM</c>, at once), jobs pending longer than the reclaim
+/// time (<c>XAUTOCLAIM</c>, the fallback for consumers that never sent a heartbeat), then new ones
+/// (<c>XREADGROUP &gt;</c>); delivery counts of claimed entries come from <c>XPENDING</c>. StackExchange.Redis cannot
+/// block on <c>XREADGROUP</c>, so the read polls every <see cref="RedisCoordinationOptions.PollInterval"/> (looking for
+/// dead consumers each time) until the wait runs out. Acknowledge is <c>XACK</c> + <c>XDEL</c>, so the stream holds
+/// only unfinished jobs.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Trust: a job is delivered only when its signature checks out under the shared key. An unsigned, malformed or
+/// forged entry (someone with write access to Redis but not the key) is logged, counted
+/// (<c>modmesh.fill.jobs.rejected</c>, tag <c>reason</c>), acknowledged and deleted: it never reaches a fetcher and
+/// cannot jam the group.
+/// </para>
+/// <para>
+/// Liveness: <see cref="StartHeartbeatAsync"/> adds the consumer to the set <c>modmesh:consumers:fetchers</c> and keeps
+/// <c>modmesh:alive:fetchers:{consumer}</c> alive (<c>SET PX</c> every
+/// <see cref="RedisCoordinationOptions.ConsumerHeartbeatInterval"/>, time to live
+/// <see cref="RedisCoordinationOptions.ConsumerHeartbeatTimeToLive"/>). A member of the set without that key is dead:
+/// readers claim its pending jobs (with a minimum idle time of one heartbeat interval, so two readers racing for the
+/// same dead consumer cannot steal a job from each other) and drop it from the set once it has none left. A consumer
+/// that starts a heartbeat under a name that still has pending jobs (a restarted container: same host name, pid 1)
+/// takes those back on its first read: a process has nothing in flight before it read anything.
+/// </para>
+/// <para>
 /// Redis failures throw (see <see cref="RedisConnection"/>). When Redis lost the group (a restarted server without
 /// persistence: its jobs are gone too, and their waiters time out and ask again), the next read re-creates it.
-/// A malformed entry is logged, acknowledged and deleted, so it cannot jam the group.
+/// </para>
 /// </remarks>
 public sealed partial class RedisFillQueue : IFillQueue
 {
-    private const string JobField = "job";
+    /// <summary>The meter of the Redis fill queue's counters.</summary>
+    public const string MeterName = "ModMesh.Coordination";
+
+    internal const string JobField = "job";
+    internal const string SignatureField = "sig";
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisCoordinationOptions _options;
+    private readonly FillJobSigner _signer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly RedisKey _stream;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _takenOver;
+    // Consumers that started a heartbeat here and have not read yet: what is pending under their name at that point
+    // was left by an earlier process of the same name (a restarted container keeps host name and pid 1).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _restarted = new(StringComparer.Ordinal);
     private volatile bool _groupReady;
 
-    /// <summary>Creates the queue over a shared multiplexer.</summary>
+    /// <summary>
+    /// Creates the queue over a shared multiplexer. <paramref name="options"/> must carry the job-signing key
+    /// (<see cref="RedisCoordinationOptions.JobSigningKey"/>): without one this throws <see cref="ArgumentException"/>.
+    /// </summary>
     public RedisFillQueue(
         IConnectionMultiplexer redis,
-        RedisCoordinationOptions? options = null,
+        RedisCoordinationOptions options,
         TimeProvider? timeProvider = null,
-        ILogger<RedisFillQueue>? logger = null)
+        ILogger<RedisFillQueue>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(requireSigningKey: true);
         _redis = redis;
-        _options = options ?? new RedisCoordinationOptions();
-        _options.Validate();
+        _options = options;
+        _signer = FillJobSigner.FromBase64(options.JobSigningKey);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _stream = _options.FillStream;
+        var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _rejected = meter.CreateCounter<long>("modmesh.fill.jobs.rejected", description: "Fill jobs read from Redis and dropped undelivered, by reason (unsigned, malformed, forged).");
+        _takenOver = meter.CreateCounter<long>("modmesh.fill.jobs.taken_over", description: "Fill jobs taken from a consumer whose heartbeat was gone.");
     }
 
     /// <inheritdoc />
@@ -53,8 +93,9 @@ public sealed partial class RedisFillQueue : IFillQueue
         cancellationToken.ThrowIfCancellationRequested();
 
         string json = JsonSerializer.Serialize(job, RedisJsonContext.Default.FillJob);
+        NameValueEntry[] fields = [new(JobField, json), new(SignatureField, _signer.Sign(job))];
         return _redis.GetDatabase()
-            .StreamAddAsync(_stream, JobField, json, messageId: null, maxLength: _options.StreamMaxLength, useApproximateMaxLength: true)
+            .StreamAddAsync(_stream, fields, messageId: null, maxLength: _options.StreamMaxLength, useApproximateMaxLength: true)
             .WaitAsync(cancellationToken);
     }
 
@@ -70,9 +111,37 @@ public sealed partial class RedisFillQueue : IFillQueue
 
         long started = _timeProvider.GetTimestamp();
         var taken = new List<FillJobDelivery>();
-        await WithGroupAsync(() => ReclaimAsync(consumer, maxCount, reclaimAfter, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (_restarted.ContainsKey(consumer))
+        {
+            // A process has nothing in flight before its first read: jobs pending under its name are its
+            // predecessor's. Take them again at once (all of them over the next reads), not after the reclaim time.
+            int want = maxCount, found = 0;
+            await WithGroupAsync(async () => found = await TakeOverAsync(consumer, consumer, want, 0, taken, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (found < want)
+            {
+                _restarted.TryRemove(consumer, out _);
+            }
+        }
+
+        if (taken.Count < maxCount)
+        {
+            await WithGroupAsync(() => TakeOverDeadAsync(consumer, maxCount, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (taken.Count < maxCount)
+        {
+            await WithGroupAsync(() => ReclaimAsync(consumer, maxCount - taken.Count, reclaimAfter, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        bool first = true;
         while (true)
         {
+            if (!first && taken.Count < maxCount)
+            {
+                await WithGroupAsync(() => TakeOverDeadAsync(consumer, maxCount, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+
+            first = false;
             if (taken.Count < maxCount)
             {
                 await WithGroupAsync(() => ReadNewAsync(consumer, maxCount - taken.Count, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -97,20 +166,100 @@ public sealed partial class RedisFillQueue : IFillQueue
         await AckAndDeleteAsync(delivery.Id).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ReclaimAsync(string consumer, int maxCount, TimeSpan reclaimAfter, List<FillJobDelivery> taken, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<IAsyncDisposable> StartHeartbeatAsync(string consumer, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var heartbeat = new Heartbeat(this, consumer);
+        await heartbeat.BeatAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        heartbeat.Start();
+        _restarted[consumer] = true;
+        return heartbeat;
+    }
+
+    /// <summary>Claims the pending jobs of consumers that announced themselves and whose heartbeat is gone.</summary>
+    private async Task TakeOverDeadAsync(string consumer, int maxCount, List<FillJobDelivery> taken, CancellationToken cancellationToken)
     {
         var db = _redis.GetDatabase();
-        var claim = await db.StreamAutoClaimAsync(_stream, _options.ConsumerGroup, consumer, (long)reclaimAfter.TotalMilliseconds, "0-0", maxCount)
+        var members = await db.SetMembersAsync(_options.ConsumersKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var others = members.Select(m => (string)m!).Where(name => !string.Equals(name, consumer, StringComparison.Ordinal)).ToArray();
+        if (others.Length == 0)
+        {
+            return;
+        }
+
+        var alive = await Task.WhenAll(others.Select(name => db.KeyExistsAsync(_options.HeartbeatKey(name)))).WaitAsync(cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < others.Length && taken.Count < maxCount; i++)
+        {
+            if (alive[i])
+            {
+                continue;
+            }
+
+            string dead = others[i];
+            int found = await TakeOverAsync(dead, consumer, maxCount - taken.Count, (long)_options.ConsumerHeartbeatInterval.TotalMilliseconds, taken, cancellationToken).ConfigureAwait(false);
+            if (found == 0)
+            {
+                // Nothing left to take over: forget it (a consumer that was only late adds itself again on its next beat).
+                await db.SetRemoveAsync(_options.ConsumersKey, dead).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims for <paramref name="consumer"/> up to <paramref name="want"/> jobs pending with <paramref name="from"/>
+    /// (those idle at least <paramref name="minIdleMilliseconds"/>, so two readers racing for the same jobs cannot take
+    /// one from each other). Returns how many jobs were pending with <paramref name="from"/> (at most
+    /// <paramref name="want"/>), claimed or not.
+    /// </summary>
+    private async Task<int> TakeOverAsync(
+        string from, string consumer, int want, long minIdleMilliseconds, List<FillJobDelivery> taken, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+
+        var pending = await db.StreamPendingMessagesAsync(_stream, _options.ConsumerGroup, want, from)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        var claimed = claim.ClaimedEntries.Where(e => !e.IsNull).ToArray();
+        if (pending.Length == 0)
+        {
+            return 0;
+        }
+
+        var claimed = await db.StreamClaimAsync(_stream, _options.ConsumerGroup, consumer, minIdleMilliseconds, pending.Select(p => p.MessageId).ToArray())
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        int before = taken.Count;
+        await AddClaimedAsync(consumer, claimed, taken, cancellationToken).ConfigureAwait(false);
+        if (taken.Count > before)
+        {
+            _takenOver.Add(taken.Count - before);
+            Log.TookOverDeadConsumer(_logger, consumer, taken.Count - before, from);
+        }
+
+        return pending.Length;
+    }
+
+    private async Task ReclaimAsync(string consumer, int maxCount, TimeSpan reclaimAfter, List<FillJobDelivery> taken, CancellationToken cancellationToken)
+    {
+        var claim = await _redis.GetDatabase()
+            .StreamAutoClaimAsync(_stream, _options.ConsumerGroup, consumer, (long)reclaimAfter.TotalMilliseconds, "0-0", maxCount)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        await AddClaimedAsync(consumer, claim.ClaimedEntries, taken, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds entries just claimed by <paramref name="consumer"/>, with their delivery counts.</summary>
+    private async Task AddClaimedAsync(string consumer, StreamEntry[] entries, List<FillJobDelivery> taken, CancellationToken cancellationToken)
+    {
+        var claimed = entries.Where(e => !e.IsNull).OrderBy(e => StreamIdOrder(e.Id)).ToArray();
         if (claimed.Length == 0)
         {
             return;
         }
 
-        // XAUTOCLAIM raised each delivery count; read them back. An entry another consumer claimed in between is
+        // The claim raised each delivery count; read them back. An entry another consumer claimed in between is
         // not ours any more and is left out.
-        var pending = await db.StreamPendingMessagesAsync(_stream, _options.ConsumerGroup, claimed.Length, consumer, claimed[0].Id, claimed[^1].Id)
+        var pending = await _redis.GetDatabase()
+            .StreamPendingMessagesAsync(_stream, _options.ConsumerGroup, claimed.Length, consumer, claimed[0].Id, claimed[^1].Id)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var counts = pending.ToDictionary(p => (string)p.MessageId!, p => p.DeliveryCount, StringComparer.Ordinal);
         foreach (var entry in claimed)
@@ -136,9 +285,31 @@ public sealed partial class RedisFillQueue : IFillQueue
         }
     }
 
+    /// <summary>Delivers the entry when it is a well-formed job with a valid signature; drops it otherwise.</summary>
     private async Task AddAsync(StreamEntry entry, int deliveryCount, List<FillJobDelivery> taken)
     {
         string id = entry.Id!;
+        var (job, rejection) = Check(entry);
+        if (job is null)
+        {
+            _rejected.Add(1, new KeyValuePair<string, object?>("reason", rejection));
+            Log.RejectedFillJob(_logger, rejection!, id, (string)_stream!);
+            await AckAndDeleteAsync(id).ConfigureAwait(false);
+            return;
+        }
+
+        taken.Add(new FillJobDelivery(id, job, deliveryCount));
+    }
+
+    /// <summary>The job of an entry, or why it is rejected: "unsigned", "malformed" or "forged".</summary>
+    private (FillJob? Job, string? Rejection) Check(StreamEntry entry)
+    {
+        var signature = entry[SignatureField];
+        if (signature.IsNullOrEmpty)
+        {
+            return (null, "unsigned");
+        }
+
         FillJob? job;
         try
         {
@@ -151,12 +322,22 @@ public sealed partial class RedisFillQueue : IFillQueue
 
         if (job is null)
         {
-            Log.MalformedFillJob(_logger, id, (string)_stream!);
-            await AckAndDeleteAsync(id).ConfigureAwait(false);
-            return;
+            return (null, "malformed");
         }
 
-        taken.Add(new FillJobDelivery(id, job, deliveryCount));
+        if (!_signer.Verify(job, signature))
+        {
+            return (null, "forged");
+        }
+
+        // Signed by a key holder, yet incomplete: never fill with it.
+        if (string.IsNullOrEmpty(job.ModulePath) || string.IsNullOrEmpty(job.Version)
+            || string.IsNullOrEmpty(job.EscapedPath) || string.IsNullOrEmpty(job.EscapedVersion))
+        {
+            return (null, "malformed");
+        }
+
+        return (job, null);
     }
 
     private Task AckAndDeleteAsync(string id)
@@ -216,12 +397,105 @@ public sealed partial class RedisFillQueue : IFillQueue
 
     private static bool IsNoGroup(RedisServerException ex) => ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal);
 
+    /// <summary>A stream id ("ms-seq") as a sortable pair.</summary>
+    private static (long, long) StreamIdOrder(RedisValue id)
+    {
+        string text = id!;
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        return dash < 0 || !long.TryParse(text.AsSpan(0, dash), out long ms) || !long.TryParse(text.AsSpan(dash + 1), out long seq)
+            ? (long.MaxValue, long.MaxValue)
+            : (ms, seq);
+    }
+
+    /// <summary>One consumer's heartbeat: the key refreshed in the background until disposed.</summary>
+    private sealed class Heartbeat(RedisFillQueue queue, string consumer) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+        private bool _failing;
+
+        public void Start() => _loop = RunAsync();
+
+        /// <summary>Refreshes the key and (re)joins the set; a failure is logged once until the next success.</summary>
+        public async Task BeatAsync()
+        {
+            var options = queue._options;
+            try
+            {
+                var db = queue._redis.GetDatabase();
+                await Task.WhenAll(
+                    db.StringSetAsync(options.HeartbeatKey(consumer), queue._timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), options.ConsumerHeartbeatTimeToLive),
+                    db.SetAddAsync(options.ConsumersKey, consumer)).ConfigureAwait(false);
+                if (_failing)
+                {
+                    _failing = false;
+                    Log.HeartbeatRecovered(queue._logger, consumer);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                if (!_failing)
+                {
+                    _failing = true;
+                    Log.HeartbeatFailed(queue._logger, consumer, ex.Message);
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            _stop.Dispose();
+            try
+            {
+                // Gone now: the jobs it leaves pending move on at the next read of another consumer.
+                await queue._redis.GetDatabase().KeyDeleteAsync(queue._options.HeartbeatKey(consumer)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // The key runs out by itself.
+            }
+        }
+
+        private async Task RunAsync()
+        {
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(queue._options.ConsumerHeartbeatInterval, queue._timeProvider, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                await BeatAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(RedisEventIds.MalformedFillJob, LogLevel.Warning, "Dropped the malformed fill job {Id} from {Stream}.")]
-        public static partial void MalformedFillJob(ILogger logger, string id, string stream);
+        [LoggerMessage(RedisEventIds.RejectedFillJob, LogLevel.Warning, "Dropped the {Reason} fill job {Id} from {Stream}: it is not signed with this cluster's job-signing key.")]
+        public static partial void RejectedFillJob(ILogger logger, string reason, string id, string stream);
 
         [LoggerMessage(RedisEventIds.ConsumerGroupCreated, LogLevel.Information, "Created the consumer group {Group} on {Stream}.")]
         public static partial void ConsumerGroupCreated(ILogger logger, string group, string stream);
+
+        [LoggerMessage(RedisEventIds.TookOverDeadConsumer, LogLevel.Warning, "{Consumer} took over {Count} fill job(s) of {Dead}, whose heartbeat is gone.")]
+        public static partial void TookOverDeadConsumer(ILogger logger, string consumer, int count, string dead);
+
+        [LoggerMessage(RedisEventIds.HeartbeatFailed, LogLevel.Warning, "The heartbeat of {Consumer} failed: {Reason}")]
+        public static partial void HeartbeatFailed(ILogger logger, string consumer, string reason);
+
+        [LoggerMessage(RedisEventIds.HeartbeatRecovered, LogLevel.Information, "The heartbeat of {Consumer} works again.")]
+        public static partial void HeartbeatRecovered(ILogger logger, string consumer);
     }
 }

@@ -36,12 +36,15 @@ public sealed class DistributedTopologyTests(ITestOutputHelper output)
         var gatewayPort = AppHostRun.FreePort();
         var redisPort = AppHostRun.FreePort();
         var s3Port = AppHostRun.FreePort();
+        // The AppHost makes Redis' password new on every run; this test gives one so it can look into Redis itself.
+        var redisPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         string[] args =
         [
             "--ModMesh:Topology=distributed",
             "--ModMesh:CacheNodes=2",
             "--ModMesh:Fetchers=1",
             $"--ModMesh:RedisPort={redisPort}",
+            $"--ModMesh:RedisPassword={redisPassword}",
             $"--ModMesh:S3Port={s3Port}",
             $"--ModMesh:Upstream={upstream.Url}",
             "--ModMesh:Sumdb=off",
@@ -110,7 +113,14 @@ public sealed class DistributedTopologyTests(ITestOutputHelper output)
             Assert.True(nodeFills == 0, metricsMessage);
 
             // The same seen from Redis: the stream modmesh:fills, read by the consumer group of the fetchers, nothing pending.
-            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},abortConnect=false,connectTimeout=5000");
+            // Redis has a password: without it nothing is readable.
+            await using (var anonymous = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},abortConnect=false,connectTimeout=5000"))
+            {
+                var refused = await Assert.ThrowsAnyAsync<RedisException>(() => anonymous.GetDatabase().StreamLengthAsync("modmesh:fills"));
+                output.WriteLine($"without the password: {refused.GetType().Name}: {refused.Message}");
+            }
+
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},abortConnect=false,connectTimeout=5000,password={redisPassword}");
             var db = redis.GetDatabase();
             var streamLength = await db.StreamLengthAsync("modmesh:fills");
             var groups = await db.StreamGroupInfoAsync("modmesh:fills");

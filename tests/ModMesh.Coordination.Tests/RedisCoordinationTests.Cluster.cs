@@ -63,7 +63,7 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
         Assert.Equal("""{"kind":"NotFound","message":"404"}""", await heard.Task.WaitAsync(Long, Ct));
         await raw.UnsubscribeAsync(RedisChannel.Literal($"modmesh:filled:f{id}"));
 
-        var queue = new RedisFillQueue(redis.Redis);
+        var queue = new RedisFillQueue(redis.Redis, new RedisCoordinationOptions { JobSigningKey = RedisFixture.NewSigningKey() });
         await queue.EnqueueAsync(Job($"v0.0.0-{id}"), Ct);
         var delivery = Assert.Single(await queue.ReadAsync("fetcher", 10, TimeSpan.Zero, Long, Ct));
         Assert.Contains(await db.StreamGroupInfoAsync("modmesh:fills"), g => g.Name == "fetchers");
@@ -218,7 +218,11 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
     {
         var services = new ServiceCollection();
         services.AddInProcessCoordination();
-        services.AddRedisCoordination(redis.Server.ConnectionString, o => o.KeyPrefix = $"di:{Guid.NewGuid():N}:");
+        services.AddRedisCoordination(redis.Server.ConnectionString, o =>
+        {
+            o.KeyPrefix = $"di:{Guid.NewGuid():N}:";
+            o.JobSigningKey = RedisFixture.NewSigningKey();
+        });
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         Assert.IsType<RedisLockProvider>(provider.GetRequiredService<ILockProvider>());
@@ -236,7 +240,11 @@ public sealed class RedisCoordinationTests(RedisFixture redis) : IClassFixture<R
     public async Task AddRedisCoordination_InvalidOptions_FailsValidation()
     {
         var services = new ServiceCollection();
-        services.AddRedisCoordination(redis.Server.ConnectionString, o => o.PollInterval = TimeSpan.Zero);
+        services.AddRedisCoordination(redis.Server.ConnectionString, o =>
+        {
+            o.PollInterval = TimeSpan.Zero;
+            o.JobSigningKey = RedisFixture.NewSigningKey();
+        });
         await using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RedisCoordinationOptions>>().Value);

@@ -19,8 +19,11 @@ public sealed class RedisFixture : IAsyncLifetime
     /// <summary>The shared multiplexer, made with ModMesh's configuration.</summary>
     public IConnectionMultiplexer Redis => _redis ?? throw new InvalidOperationException("The fixture is not initialised.");
 
-    /// <summary>Options whose keys, channels and stream no other test uses.</summary>
-    public static RedisCoordinationOptions NewOptions() => new() { KeyPrefix = $"test:{Guid.NewGuid():N}:" };
+    /// <summary>Options whose keys, channels and stream no other test uses, with a job-signing key of their own.</summary>
+    public static RedisCoordinationOptions NewOptions() => new() { KeyPrefix = $"test:{Guid.NewGuid():N}:", JobSigningKey = NewSigningKey() };
+
+    /// <summary>A fresh random job-signing key (32 bytes, base64).</summary>
+    public static string NewSigningKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <inheritdoc />
     public async Task InitializeAsync()

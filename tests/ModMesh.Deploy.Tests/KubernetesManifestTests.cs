@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Reflection;
 using k8s;
 using k8s.Models;
 using ModMesh.CacheNode.Queries;
+using ModMesh.Coordination.Redis;
 using ModMesh.Discovery;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Queueing;
@@ -27,6 +29,7 @@ public sealed class KubernetesManifestTests
         ("ModMesh:Fill", typeof(FillOptions)),
         ("ModMesh:Cache", typeof(QueryCacheOptions)),
         ("ModMesh:LocalTier", typeof(LocalTierOptions)),
+        ("ModMesh:Coordination", typeof(RedisCoordinationOptions)),
         ("ModMesh:Fetcher", typeof(FillJobConsumerOptions)),
         ("ModMesh", typeof(UpstreamOptions)),
         ("Gateway:Discovery", typeof(DiscoveryOptions)),
@@ -142,17 +145,93 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void ClusterServices_TakeConnectionStringsFromTheSecret()
     {
-        var secret = Objects.Value.OfType<V1Secret>().Single();
         foreach (var name in new[] { "modmesh-cachenode", "modmesh-fetcher" })
         {
             var container = Single(name).Spec.Template.Spec.Containers.Single();
-            foreach (var key in new[] { "redis", "blobs" })
-            {
-                var reference = container.Env.Single(e => e.Name == $"ConnectionStrings__{key}").ValueFrom.SecretKeyRef;
-                Assert.Equal(secret.Metadata.Name, reference.Name);
-                Assert.True(secret.StringData.ContainsKey(reference.Key));
-            }
+            AssertFromSecret(container, "ConnectionStrings__blobs", "modmesh-connections", "blobs");
+
+            // Redis: its address from modmesh-connections, its password from modmesh-redis (the one redis-server
+            // requires), joined by Kubernetes' $(VAR) expansion, which sees only variables defined before.
+            var redis = container.Env.Single(e => e.Name == "ConnectionStrings__redis");
+            Assert.Equal("$(REDIS_ENDPOINT),password=$(REDIS_PASSWORD)", redis.Value);
+            var order = container.Env.Select(e => e.Name).ToList();
+            Assert.True(order.IndexOf("REDIS_ENDPOINT") is >= 0 and var a && a < order.IndexOf("ConnectionStrings__redis"), $"{name}: REDIS_ENDPOINT must come first");
+            Assert.True(order.IndexOf("REDIS_PASSWORD") is >= 0 and var b && b < order.IndexOf("ConnectionStrings__redis"), $"{name}: REDIS_PASSWORD must come first");
+            AssertFromSecret(container, "REDIS_ENDPOINT", "modmesh-connections", "redis");
+            AssertFromSecret(container, "REDIS_PASSWORD", "modmesh-redis", "password");
+            Assert.DoesNotContain("password", Secret("modmesh-connections").StringData["redis"], StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public void Redis_RequiresThePasswordFromTheSecretTheServicesUse()
+    {
+        var container = Single("modmesh-redis").Spec.Template.Spec.Containers.Single();
+
+        int at = container.Args.IndexOf("--requirepass");
+        Assert.True(at >= 0, $"redis-server runs without --requirepass: {string.Join(' ', container.Args)}");
+        Assert.Equal("$(REDIS_PASSWORD)", container.Args[at + 1]);
+        AssertFromSecret(container, "REDIS_PASSWORD", "modmesh-redis", "password");
+        Assert.Matches("^[A-Za-z0-9]+$", Secret("modmesh-redis").StringData["password"]); // safe inside a connection string
+    }
+
+    [Fact]
+    public void ClusterServices_TakeTheJobSigningKeyFromItsSecret()
+    {
+        foreach (var name in new[] { "modmesh-cachenode", "modmesh-fetcher" })
+        {
+            AssertFromSecret(Single(name).Spec.Template.Spec.Containers.Single(), "ModMesh__Coordination__JobSigningKey", "modmesh-job-signing", "key");
+        }
+
+        // The shipped value is a placeholder that the services refuse: nobody runs with a key everyone knows.
+        var options = new RedisCoordinationOptions { JobSigningKey = Secret("modmesh-job-signing").StringData["key"] };
+        var error = Assert.Throws<ArgumentException>(() => FillJobSigner.FromBase64(options.JobSigningKey));
+        Assert.Contains("base64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RedisNetworkPolicy_AdmitsOnlyCacheNodesAndFetchersOnTheRedisPort()
+    {
+        var policy = Assert.Single(Objects.Value.OfType<V1NetworkPolicy>());
+        var redis = Single("modmesh-redis");
+        Assert.True(Matches(policy.Spec.PodSelector, redis.Spec.Template.Metadata.Labels), "the policy does not select the Redis pods");
+        Assert.Contains("Ingress", policy.Spec.PolicyTypes);
+
+        var rule = Assert.Single(policy.Spec.Ingress);
+        Assert.All(rule.FromProperty, peer =>
+        {
+            Assert.Null(peer.NamespaceSelector);
+            Assert.Null(peer.IpBlock);
+            Assert.NotNull(peer.PodSelector);
+        });
+        var admitted = Deployments()
+            .Where(d => rule.FromProperty.Any(peer => Matches(peer.PodSelector, d.Spec.Template.Metadata.Labels)))
+            .Select(d => d.Metadata.Name)
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["modmesh-cachenode", "modmesh-fetcher"], admitted);
+        var port = Assert.Single(rule.Ports);
+        Assert.Equal("TCP", port.Protocol);
+        Assert.Equal(redis.Spec.Template.Spec.Containers.Single().Ports.Single(p => p.Name == "redis").ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), port.Port.Value);
+    }
+
+    [Fact]
+    public async Task Kustomize_RendersTheSecretsAndTheNetworkPolicyIntoTheNamespace()
+    {
+        var psi = new ProcessStartInfo("kubectl", ["kustomize", Folder]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var kubectl = Process.Start(psi) ?? throw new InvalidOperationException("kubectl did not start (it comes with the machine image)");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stdout = kubectl.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = kubectl.StandardError.ReadToEndAsync(timeout.Token);
+        await kubectl.WaitForExitAsync(timeout.Token);
+        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize failed: {await stderr}");
+
+        var rendered = KubernetesYaml.LoadAllFromString(await stdout);
+
+        Assert.Contains(rendered, o => o is V1NetworkPolicy { Metadata: { Name: "modmesh-redis", NamespaceProperty: "modmesh" } });
+        Assert.Contains(rendered, o => o is V1Secret { Metadata: { Name: "modmesh-redis", NamespaceProperty: "modmesh" } });
+        Assert.Contains(rendered, o => o is V1Secret { Metadata: { Name: "modmesh-job-signing", NamespaceProperty: "modmesh" } });
+        var redis = rendered.OfType<V1Deployment>().Single(d => d.Metadata.Name == "modmesh-redis").Spec.Template.Spec.Containers.Single();
+        Assert.Contains("--requirepass", redis.Args);
     }
 
     [Fact]
@@ -206,6 +285,21 @@ public sealed class KubernetesManifestTests
 
         return path.Length == 1 || HasPath(property.PropertyType, path[1..]);
     }
+
+    private static V1Secret Secret(string name) => Objects.Value.OfType<V1Secret>().Single(s => s.Metadata.Name == name);
+
+    private static void AssertFromSecret(V1Container container, string variable, string secret, string key)
+    {
+        var reference = container.Env.Single(e => e.Name == variable).ValueFrom?.SecretKeyRef;
+        Assert.True(reference is not null, $"{container.Name}: {variable} does not come from a Secret");
+        Assert.Equal((secret, key), (reference!.Name, reference.Key));
+        Assert.True(Secret(secret).StringData.ContainsKey(key), $"the Secret {secret} has no key {key}");
+    }
+
+    private static bool Matches(V1LabelSelector selector, IDictionary<string, string> labels) =>
+        selector.MatchExpressions is null or { Count: 0 }
+        && selector.MatchLabels is { Count: > 0 }
+        && selector.MatchLabels.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static IEnumerable<V1Deployment> Deployments() => Objects.Value.OfType<V1Deployment>();
 

@@ -173,4 +173,7 @@ internal sealed class CountingFillQueue(IFillQueue inner) : IFillQueue
         await inner.AcknowledgeAsync(delivery, cancellationToken);
         Interlocked.Increment(ref _acknowledged);
     }
+
+    public Task<IAsyncDisposable> StartHeartbeatAsync(string consumer, CancellationToken cancellationToken) =>
+        inner.StartHeartbeatAsync(consumer, cancellationToken);
 }

@@ -17,8 +17,12 @@ public sealed class FillOptions : IValidatableObject
     /// </summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Time to live of the per-version fill lock; renewed every third of it while the fill runs. Default 30 s.</summary>
-    public TimeSpan LockTimeToLive { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Time to live of the per-version fill lock; renewed every third of it while the fill runs. Default 6 s (renewed
+    /// every 2 s): a filler that died blocks the next one (which waits one lifetime, then tries again) for seconds,
+    /// not half a minute, and a lock holder must lose Redis for 4 s in a row before it can lose the lock.
+    /// </summary>
+    public TimeSpan LockTimeToLive { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>How long an upstream "not found" for a file is remembered. Default 1 min.</summary>
     public TimeSpan NotFoundTimeToLive { get; set; } = TimeSpan.FromMinutes(1);

@@ -10,7 +10,8 @@ namespace ModMesh.Fetcher.Queueing;
 /// <summary>
 /// The fetcher's loop: takes fill jobs (abandoned ones first), fills each under its version lock, acknowledges it
 /// when the fill has ended. A job is acknowledged only after its outcome was published, so a fetcher that dies
-/// mid-fill leaves the job pending, and another fetcher reclaims it. The trace of the node that asked continues here.
+/// mid-fill leaves the job pending, and another fetcher reclaims it: at once when its heartbeat (kept from start to
+/// stop, see <see cref="IFillQueue.StartHeartbeatAsync"/>) is gone, after ReclaimAfter otherwise. The trace of the node that asked continues here.
 /// </summary>
 internal sealed partial class FillJobConsumer(
     IFillQueue queue,
@@ -25,6 +26,8 @@ internal sealed partial class FillJobConsumer(
         var consumer = string.IsNullOrWhiteSpace(_options.ConsumerName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : _options.ConsumerName;
         using var slots = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
         var running = new List<Task>();
+        // Alive until every running job ended: if this process dies, another fetcher takes its jobs within seconds.
+        await using var heartbeat = await queue.StartHeartbeatAsync(consumer, stoppingToken).ConfigureAwait(false);
         Log.Started(logger, consumer, _options.Concurrency);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -46,6 +46,7 @@ internal static class ColdSection
             var shared = new Dictionary<string, string?>
             {
                 ["ConnectionStrings__redis"] = redis.ConnectionString,
+                ["ModMesh__Coordination__JobSigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["ConnectionStrings__blobs"] = s3.ConnectionString(bucket),
             };
             await using var topology = new Topology(context, "cold fill, distributed");

@@ -54,6 +54,9 @@ public sealed class ClusterTopology : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
+    /// <summary>The job-signing key every service of this cluster shares (ModMesh:Coordination:JobSigningKey), new per run.</summary>
+    public string JobSigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public RestartableS3rverServer S3 { get; }
 
     public string Bucket { get; }
@@ -74,7 +77,7 @@ public sealed class ClusterTopology : IAsyncDisposable
     {
         options ??= new ClusterOptions();
         var clock = Stopwatch.StartNew();
-        var redis = new RedisServer();
+        var redis = new RedisServer(RedisServer.NewPassword()); // as deployed: --requirepass, the password in the connection string
         RestartableS3rverServer? s3 = null;
         ClusterTopology? topology = null;
         try
@@ -177,6 +180,7 @@ public sealed class ClusterTopology : IAsyncDisposable
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["ModMesh__Coordination__JobSigningKey"] = JobSigningKey,
             ["ConnectionStrings__blobs"] = S3.ConnectionString(Bucket),
             ["ModMesh__Upstream"] = _upstreamFor(name),
             ["ModMesh__Private"] = "",

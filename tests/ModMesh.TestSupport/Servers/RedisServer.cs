@@ -9,7 +9,8 @@ namespace ModMesh.TestSupport.Servers;
 /// A real <c>redis-server</c> (Debian's, on PATH) on a free loopback port, without persistence
 /// (<c>--save '' --appendonly no</c>), ready once it answers PING. <see cref="Stop"/> kills it (like a crash) and
 /// <see cref="Start"/> brings it back on the same port, empty, for outage tests. Dispose kills it. A missing binary
-/// throws, naming the package to install: tests never skip for want of it.
+/// throws, naming the package to install: tests never skip for want of it. With a password the server runs with
+/// <c>--requirepass</c> (as deployed) and <see cref="ConnectionString"/> carries it.
 /// </summary>
 public sealed class RedisServer : IDisposable, IAsyncDisposable
 {
@@ -22,9 +23,18 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
     private readonly Lock _gate = new();
     private Process? _process;
 
-    /// <summary>Starts a server on a free loopback port and waits until it answers PING.</summary>
-    public RedisServer()
+    /// <summary>
+    /// Starts a server on a free loopback port and waits until it answers PING. With <paramref name="password"/>
+    /// (letters and digits only: it goes into a connection string) clients must AUTH with it.
+    /// </summary>
+    public RedisServer(string? password = null)
     {
+        if (password is not null && (password.Length == 0 || !password.All(char.IsAsciiLetterOrDigit)))
+        {
+            throw new ArgumentException("The test password must be ASCII letters and digits.", nameof(password));
+        }
+
+        Password = password;
         _executable = FindExecutable();
         _directory = TempDirectory.CreateUnique("redis");
         Port = FreeLoopbackPort();
@@ -34,8 +44,20 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
     /// <summary>The port, the same across <see cref="Stop"/>/<see cref="Start"/>.</summary>
     public int Port { get; }
 
-    /// <summary>"127.0.0.1:port,abortConnect=false": the Aspire-style <c>ConnectionStrings:redis</c> value.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+    /// <summary>The password clients must give, or <c>null</c> for an open server.</summary>
+    public string? Password { get; }
+
+    /// <summary>
+    /// "127.0.0.1:port,abortConnect=false" (plus ",password=..." when the server has one): the Aspire-style
+    /// <c>ConnectionStrings:redis</c> value.
+    /// </summary>
+    public string ConnectionString => Password is null ? AnonymousConnectionString : $"{AnonymousConnectionString},password={Password}";
+
+    /// <summary>The connection string without the password (what a client that does not know it would use).</summary>
+    public string AnonymousConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+
+    /// <summary>Makes a fresh random password for <see cref="RedisServer(string?)"/>.</summary>
+    public static string NewPassword() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     /// <summary>Whether the server process is running.</summary>
     public bool IsRunning
@@ -86,6 +108,12 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
                      })
             {
                 psi.ArgumentList.Add(arg);
+            }
+
+            if (Password is not null)
+            {
+                psi.ArgumentList.Add("--requirepass");
+                psi.ArgumentList.Add(Password);
             }
 
             var process = new Process { StartInfo = psi };
@@ -211,10 +239,29 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
         client.Connect(IPAddress.Loopback, Port);
         client.ReceiveTimeout = 2000;
         using var stream = client.GetStream();
-        stream.Write("PING\r\n"u8);
-        var buffer = new byte[64];
-        int read = stream.Read(buffer, 0, buffer.Length);
-        return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        stream.Write(Encoding.ASCII.GetBytes(Password is null ? "PING\r\n" : $"AUTH {Password}\r\nPING\r\n"));
+        var buffer = new byte[128];
+        var answer = new StringBuilder();
+        while (true)
+        {
+            int read = stream.Read(buffer, 0, buffer.Length);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            string text = answer.ToString();
+            if (text.Contains("+PONG", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (text.StartsWith('-') || text.Contains("\r\n-", StringComparison.Ordinal))
+            {
+                return false; // LOADING, or a refused AUTH
+            }
+        }
     }
 
     private void Remember(string? line)
