@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using ModMesh.Coordination;
+using ModMesh.Coordination.InProcess;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Storage.Modules;
@@ -117,6 +118,24 @@ public sealed class QueuedFillTests : IAsyncLifetime
         Assert.Equal(1, _upstream.RequestCount(path, "@v/v0.1.0.zip"));
     }
 
+    [Fact]
+    public async Task EnsureFilledAsync_JobLostWithTheQueue_NodeNoticesNobodyFillsAndEnqueuesAgain()
+    {
+        // Redis restarted without persistence: the job is gone. The waiting node re-checks every 2 s; after three quiet
+        // re-checks it finds the file's fill lock free (no fetcher is on it) and enqueues the job again.
+        const string path = "example.com/lost-job";
+        var version = _upstream.AddModule(path, "v1.0.0").Version("v1.0.0");
+        var lossy = new LossyFillQueue(new InProcessFillQueue(TimeProvider.System), drop: 1);
+        await using var host = await FillHost.StartAsync(_upstream, services: s => s.AddSingleton<IFillQueue>(lossy));
+
+        var outcome = await host.Filler.EnsureFilledAsync(FillHost.Request(path, "v1.0.0"), Ct);
+
+        Assert.Equal(OutcomeKind.Ok, outcome.Kind);
+        Assert.Equal(2, lossy.Enqueued);
+        Assert.Equal(version.SmallZip, await File.ReadAllBytesAsync(host.BlobFile(path, "v1.0.0", ModuleFile.Zip), Ct));
+        Assert.Equal(1, _upstream.RequestCount(path, "@v/v1.0.0.zip"));
+    }
+
     [Theory]
     [InlineData("../x")]
     [InlineData("example.com/evil@v1.0.0/../x")]
@@ -216,4 +235,25 @@ public sealed class QueuedFillTests : IAsyncLifetime
             await Task.Delay(25, CancellationToken.None);
         }
     }
+}
+
+/// <summary>
+/// A queue that loses the first <paramref name="drop"/> jobs enqueued, as a Redis restart without persistence loses
+/// the stream: the node was told "enqueued", and no fetcher ever sees the job.
+/// </summary>
+internal sealed class LossyFillQueue(IFillQueue inner, int drop) : IFillQueue
+{
+    private int _seen;
+
+    public int Enqueued => Volatile.Read(ref _seen);
+
+    public Task EnqueueAsync(FillJob job, CancellationToken cancellationToken) =>
+        Interlocked.Increment(ref _seen) <= drop ? Task.CompletedTask : inner.EnqueueAsync(job, cancellationToken);
+
+    public Task<IReadOnlyList<FillJobDelivery>> ReadAsync(string consumer, int maxCount, TimeSpan wait, TimeSpan reclaimAfter, CancellationToken cancellationToken) =>
+        inner.ReadAsync(consumer, maxCount, wait, reclaimAfter, cancellationToken);
+
+    public Task AcknowledgeAsync(FillJobDelivery delivery, CancellationToken cancellationToken) => inner.AcknowledgeAsync(delivery, cancellationToken);
+
+    public Task<IAsyncDisposable> StartHeartbeatAsync(string consumer, CancellationToken cancellationToken) => inner.StartHeartbeatAsync(consumer, cancellationToken);
 }
