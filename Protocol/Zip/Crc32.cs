@@ -1,19 +1,30 @@
 namespace ModMesh.Protocol.Zip;
 
 /// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zip and Go's hash/crc32 compute it.</summary>
-internal struct Crc32
+public struct Crc32
 {
     private static readonly uint[] Table = BuildTable();
 
     private uint _state;
 
+    /// <summary>A CRC over no bytes yet.</summary>
     public Crc32()
     {
         _state = 0xFFFFFFFFu;
     }
 
+    /// <summary>The CRC of everything appended so far.</summary>
     public readonly uint Value => ~_state;
 
+    /// <summary>The CRC of <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data)
+    {
+        var crc = new Crc32();
+        crc.Append(data);
+        return crc.Value;
+    }
+
+    /// <summary>Adds <paramref name="data"/>.</summary>
     public void Append(ReadOnlySpan<byte> data)
     {
         var table = Table;

@@ -96,9 +96,9 @@ public sealed class DistributedTopologyTests(ITestOutputHelper output)
                 // The exporter caches a scrape briefly: poll until the jobs just done show.
                 fetcherMetrics = await PrometheusScrape.ScrapeAsync(http, fetcher, timeout.Token);
             }
-            while (fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Filled")) < queries.Length && DateTime.UtcNow < deadline && await Delay(500));
+            while (fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Ok")) < queries.Length && DateTime.UtcNow < deadline && await Delay(500));
 
-            var jobsFilled = fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Filled"));
+            var jobsFilled = fetcherMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Ok"));
             var nodes = new[] { run.Endpoint("cachenode-1"), run.Endpoint("cachenode-2") };
             var nodeMetrics = await Task.WhenAll(nodes.Select(n => PrometheusScrape.ScrapeAsync(http, n, timeout.Token)));
             var enqueued = nodeMetrics.Sum(m => m.Sum("modmesh_fill_jobs_enqueued_total"));

@@ -96,7 +96,7 @@ public sealed class FetcherCrashTests(FetcherCrashFixture fixture, ITestOutputHe
             output.WriteLine($"upstream requests: .info {fixture.Upstream.RequestCount(FetcherCrashFixture.Module, $"@v/{FetcherCrashFixture.Version}.info")}, .mod {fixture.Upstream.RequestCount(FetcherCrashFixture.Module, $"@v/{FetcherCrashFixture.Version}.mod")}, .zip {fixture.Upstream.RequestCount(zipPath)}");
             using var metricsClient = Http.NewClient();
             var survivorMetrics = await Metrics.ScrapeAsync(metricsClient, survivor);
-            var jobsFilled = survivorMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Filled"));
+            var jobsFilled = survivorMetrics.Sum("modmesh_fill_jobs_done_total", ("outcome", "Ok"));
             var jobsRedelivered = survivorMetrics.Sum("modmesh_fill_jobs_done_total", ("redelivered", "true"));
             output.WriteLine($"survivor {survivor.Name} pid {survivor.Pid}: fill jobs done Filled {jobsFilled}, redelivered {jobsRedelivered}");
 

@@ -111,34 +111,7 @@ internal static class TestZipWriter
         output.Write(end);
     }
 
-    public static uint Crc(ReadOnlySpan<byte> data)
-    {
-        var table = CrcTable.Value;
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-
-        return ~crc;
-    }
-
-    private static readonly Lazy<uint[]> CrcTable = new(() =>
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-
-            table[i] = c;
-        }
-
-        return table;
-    });
+    public static uint Crc(ReadOnlySpan<byte> data) => ModMesh.Protocol.Zip.Crc32.Compute(data);
 
     private static byte[] Deflate(byte[] content)
     {

@@ -703,7 +703,7 @@ public sealed class ScriptedVersion
 
         var layout = LargeZipLayout();
         var mod = Mod;
-        var modCrc = Crc32.Compute(mod);
+        var modCrc = ModMesh.Protocol.Zip.Crc32.Compute(mod);
         var dataCrc = _dataCrc.Value;
         var modName = Encoding.UTF8.GetBytes($"{ModulePath}@{Version}/go.mod");
         var dataName = Encoding.UTF8.GetBytes($"{ModulePath}@{Version}/data.bin");
@@ -755,16 +755,16 @@ public sealed class ScriptedVersion
     {
         var buffer = new byte[ChunkSize];
         var random = new Xorshift(Seed());
-        var crc = Crc32.Start;
+        var crc = new ModMesh.Protocol.Zip.Crc32();
         for (long left = _dataBytes; left > 0;)
         {
             var n = (int)Math.Min(left, buffer.Length);
             random.Fill(buffer);
-            crc = Crc32.Update(crc, buffer.AsSpan(0, n));
+            crc.Append(buffer.AsSpan(0, n));
             left -= n;
         }
 
-        return Crc32.Finish(crc);
+        return crc.Value;
     }
 
     // Zip times: 2024-01-02 03:04:04 in MS-DOS format.
@@ -824,44 +824,6 @@ public sealed class ScriptedVersion
             }
 
             _state = s;
-        }
-    }
-
-    private static class Crc32
-    {
-        public const uint Start = 0xFFFFFFFFu;
-        private static readonly uint[] Table = BuildTable();
-
-        public static uint Compute(ReadOnlySpan<byte> data) => Finish(Update(Start, data));
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            var table = Table;
-            foreach (var b in data)
-            {
-                crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            }
-
-            return crc;
-        }
-
-        public static uint Finish(uint crc) => ~crc;
-
-        private static uint[] BuildTable()
-        {
-            var table = new uint[256];
-            for (uint i = 0; i < 256; i++)
-            {
-                var c = i;
-                for (var k = 0; k < 8; k++)
-                {
-                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-                }
-
-                table[i] = c;
-            }
-
-            return table;
         }
     }
 
