@@ -139,7 +139,7 @@ internal sealed partial class FileFetcher(
         }
     }
 
-    private static ModuleZipReport InspectSpool(FileStream spool, FillRequest request)
+    private ModuleZipReport InspectSpool(FileStream spool, FillRequest request)
     {
         spool.Position = 0;
         return ModuleZip.Inspect(spool, request.ModulePath, request.Version, new ModuleZipLimits { MaxZipBytes = _options.MaxZipBytes });
