@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace ModMesh.Bench;
 
-/// <summary>Command-line options: <c>--quick</c>, <c>--only warm,cold,go,growth,scaling</c>, <c>--markdown FILE</c>.</summary>
+/// <summary>Command-line options: <c>--quick</c>, <c>--only warm,cold,go,growth,scaling,bigzip</c>, <c>--markdown FILE</c>.</summary>
 internal sealed record BenchOptions
 {
-    public static readonly string[] AllSections = ["warm", "cold", "go", "growth", "scaling"];
+    public static readonly string[] AllSections = ["warm", "cold", "go", "growth", "scaling", "bigzip"];
 
     /// <summary>A short run (every row, shorter loads, smaller S3 store, one go run each).</summary>
     public bool Quick { get; init; }
@@ -72,7 +72,7 @@ internal sealed record BenchOptions
         """
         usage: dotnet run -c Release --project bench/ModMesh.Bench -- [--quick] [--only SECTIONS] [--markdown FILE]
           --quick            short run (~3 min): every row, shorter loads
-          --only SECTIONS    comma-separated subset of: warm, cold, go, growth, scaling
+          --only SECTIONS    comma-separated subset of: warm, cold, go, growth, scaling, bigzip
           --markdown FILE    also write the result table as Markdown
         Needs on PATH: wrk, nginx, go, git, redis-server, node (+ s3rver under .tools/: npm install --prefix .tools s3rver@3.7.1).
         """;

@@ -74,6 +74,7 @@ try
                 "go" => GoSection.RunAsync(context),
                 "growth" => GrowthSection.RunAsync(context),
                 "scaling" => ScalingSection.RunAsync(context),
+                "bigzip" => BigZipSection.RunAsync(context),
                 _ => throw new InvalidOperationException(section),
             });
         }

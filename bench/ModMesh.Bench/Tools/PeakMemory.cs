@@ -31,15 +31,19 @@ internal sealed class PeakMemory
         }
     }
 
-    public static long? ReadHighWaterMark(int pid)
+    /// <summary>The kernel's high-water mark of the process's resident set (VmHWM), or null when it is gone.</summary>
+    public static long? ReadHighWaterMark(int pid) => ReadStatusBytes(pid, "VmHWM:");
+
+    /// <summary>A "kB" field of /proc/PID/status ("VmRSS:", "VmHWM:") in bytes, or null when the process is gone.</summary>
+    public static long? ReadStatusBytes(int pid, string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    var kb = line[field.Length..].Trim().Split(' ')[0];
                     return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
                 }
             }
