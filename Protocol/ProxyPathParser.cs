@@ -61,6 +61,14 @@ public static class ProxyPathParser
             return Bad("request path must start with '/'", out error);
         }
 
+        // The go command escapes '!' (the case-encoding mark) as "%21" in request paths (url.PathEscape); that one
+        // escape is undone. Every other percent-escape stays refused below: nothing else in a module proxy path needs
+        // one, and decoding more would open "%2e%2e" and "%2f" tricks.
+        if (path.Contains("%21", StringComparison.OrdinalIgnoreCase))
+        {
+            path = path.Replace("%21", "!", StringComparison.OrdinalIgnoreCase);
+        }
+
         foreach (var c in path)
         {
             var why = c switch

@@ -166,6 +166,17 @@ public class ProxyPathParserTests
         Assert.Contains("4096", error);
     }
 
+    [Theory]
+    [InlineData("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.mod")]
+    [InlineData("/github.com/!burnt%21sushi/toml/@v/v1.2.0.mod")]
+    public void TryParse_BangEscapedAsGoEscapesIt_SameAsPlainBang(string path)
+    {
+        // go 1.19 sends "!" as "%21" (url.PathEscape): a node reached directly, without the gateway, must accept it.
+        var r = ParseOk(path);
+        Assert.Equal("github.com/BurntSushi/toml", r.ModulePath);
+        Assert.Equal("github.com/!burnt!sushi/toml", r.EscapedModulePath);
+    }
+
     [Fact]
     public void TryParse_ElementOfMaxLength_Accepted()
     {
