@@ -200,7 +200,7 @@ public class ProxyPathParserTests
     [Fact]
     public void TryParse_ModulePathOverMaxLength_BadRequest()
     {
-        var path = "/example.com" + string.Concat(Enumerable.Repeat("/" + new string('a', 100), 10)) + "/@v/list";
+        var path = "/example.com" + string.Concat(Enumerable.Repeat("/" + new string('a', 100), 11)) + "/@v/list";
         Assert.Equal(ProxyPathStatus.BadRequest, ProxyPathParser.TryParse(path, out _, out var error));
         Assert.Contains("module path is longer", error, StringComparison.Ordinal);
     }
