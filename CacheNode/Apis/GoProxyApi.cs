@@ -172,16 +172,8 @@ public static partial class GoProxyApi
         return Results.Bytes(answer.Body!, answer.ContentType);
     }
 
-    /// <summary>Every failure leaves the node through here: one mapping (<see cref="OutcomeHttp"/>), text bodies.</summary>
-    private static IResult Failure(HttpContext context, Outcome outcome)
-    {
-        if (OutcomeHttp.HasRetryAfter(outcome.Kind))
-        {
-            context.Response.Headers.RetryAfter = OutcomeHttp.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return Results.Text(OutcomeHttp.Text(outcome), TextPlain, statusCode: OutcomeHttp.StatusCode(outcome.Kind));
-    }
+    /// <summary>Every failure leaves the node through here: one mapping (<see cref="OutcomeHttp"/>), text bodies, blame on 5xx.</summary>
+    private static IResult Failure(HttpContext context, Outcome outcome) => OutcomeHttp.Failure(context, outcome);
 
     private static string RawPath(HttpContext context)
     {

@@ -53,13 +53,5 @@ internal static class FillApi
         return app;
     }
 
-    private static IResult Answer(HttpContext context, Outcome outcome)
-    {
-        if (OutcomeHttp.HasRetryAfter(outcome.Kind))
-        {
-            context.Response.Headers.RetryAfter = OutcomeHttp.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return Results.Text(OutcomeHttp.Text(outcome), TextPlain, statusCode: OutcomeHttp.StatusCode(outcome.Kind));
-    }
+    private static IResult Answer(HttpContext context, Outcome outcome) => OutcomeHttp.Failure(context, outcome);
 }

@@ -1,4 +1,5 @@
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using ModMesh.Protocol;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ModMesh.Gateway.Forwarding;
@@ -9,13 +10,20 @@ internal enum ForwardingOutcome
     /// <summary>The node answered (any status but 502/503/504), or the client hung up: nothing against the node.</summary>
     Success,
 
+    /// <summary>
+    /// The node answered 502/504 blaming the module's upstream (<see cref="FailureBlame.HeaderName"/>:
+    /// <see cref="FailureBlame.Upstream"/>): passed to the client as is, nothing against the node, not retried on another
+    /// node (fills are cluster-wide: it would ask the same upstream again).
+    /// </summary>
+    UpstreamFailure,
+
     /// <summary>The node could not be reached or broke the connection (refused, reset, bad response).</summary>
     TransportFailure,
 
     /// <summary>The node went silent for longer than the activity timeout.</summary>
     Timeout,
 
-    /// <summary>The node answered 502, 503 or 504.</summary>
+    /// <summary>The node answered 503, or 502/504 without blaming the upstream (an older or foreign node).</summary>
     FailureStatus,
 }
 
@@ -23,7 +31,8 @@ internal static class ForwardingOutcomes
 {
     /// <summary>
     /// Classifies the request that just went through the forwarder. A client that hung up is never the node's fault,
-    /// and neither is a 404/410 (normal GOPROXY answers) or any other status but 502/503/504.
+    /// and neither is a 404/410 (normal GOPROXY answers), any other status but 502/503/504, or a 502/504 the node
+    /// blames on the upstream (<see cref="ForAnswer"/>).
     /// </summary>
     public static ForwardingOutcome Classify(HttpContext context)
     {
@@ -50,10 +59,27 @@ internal static class ForwardingOutcomes
             };
         }
 
-        return IsFailureStatus(context.Response.StatusCode) ? ForwardingOutcome.FailureStatus : ForwardingOutcome.Success;
+        return ForAnswer(context.Response.StatusCode, context.Response.Headers[FailureBlame.HeaderName]);
     }
 
-    /// <summary>502, 503 and 504: what nginx's <c>proxy_next_upstream http_502 http_503 http_504</c> counts.</summary>
-    public static bool IsFailureStatus(int statusCode) =>
-        statusCode is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout;
+    /// <summary>
+    /// The one rule for an answer the node sent: 502, 503 and 504 are failures (what nginx's
+    /// <c>proxy_next_upstream http_502 http_503 http_504</c> counts), except a 502/504 whose
+    /// <see cref="FailureBlame.HeaderName"/> header says <see cref="FailureBlame.Upstream"/>: the upstream's failure. A
+    /// 503 is always the node's own, whatever the header says; a 502/504 without the header (an older node, a
+    /// foreign one) counts as before.
+    /// </summary>
+    public static ForwardingOutcome ForAnswer(int statusCode, StringValues blame) => statusCode switch
+    {
+        StatusCodes.Status502BadGateway or StatusCodes.Status504GatewayTimeout when IsUpstreamBlamed(blame) => ForwardingOutcome.UpstreamFailure,
+        StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout => ForwardingOutcome.FailureStatus,
+        _ => ForwardingOutcome.Success,
+    };
+
+    /// <summary>True for the outcomes the passive health policy holds against the node.</summary>
+    public static bool IsNodeFailure(this ForwardingOutcome outcome) =>
+        outcome is ForwardingOutcome.TransportFailure or ForwardingOutcome.Timeout or ForwardingOutcome.FailureStatus;
+
+    private static bool IsUpstreamBlamed(StringValues blame) =>
+        blame.Count == 1 && string.Equals(blame[0], FailureBlame.Upstream, StringComparison.OrdinalIgnoreCase);
 }

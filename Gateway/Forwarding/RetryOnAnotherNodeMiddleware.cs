@@ -8,9 +8,11 @@ namespace ModMesh.Gateway.Forwarding;
 /// <summary>
 /// Proxy-pipeline middleware (first in the pipeline, before load balancing): an idempotent request (GET, HEAD) whose
 /// node failed before any byte reached the client is sent once more, to the next healthy node. "Failed" is a
-/// transport error (refused, reset), a timeout, or a 502/503/504 answer (its body held back by
-/// <see cref="RetryResponseTransform"/>). Never retried: other methods, a response that has started (a zip cut
-/// mid-stream cannot be resumed), a client that hung up, and a request with no other node left.
+/// transport error (refused, reset), a timeout, or a 503 (or 502/504 not blamed on the upstream) answer, its body held
+/// back by <see cref="RetryResponseTransform"/>. Never retried: a 502/504 the node blames on the module's upstream
+/// (<see cref="ForwardingOutcome.UpstreamFailure"/>: fills are cluster-wide, so another node would ask the same upstream
+/// again), other methods, a response that has started (a zip cut mid-stream cannot be resumed), a client that hung up,
+/// and a request with no other node left.
 /// </summary>
 /// <remarks>
 /// The retry runs the rest of the pipeline again with the failed node removed from the available nodes, so the load

@@ -1,14 +1,18 @@
+using Microsoft.Extensions.Primitives;
+using ModMesh.Protocol;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace ModMesh.Gateway.Forwarding;
 
 /// <summary>
-/// Makes a node's 502/503/504 answer retryable: YARP copies the status and headers into the response before the
+/// Makes a node's failed answer (<see cref="ForwardingOutcome.FailureStatus"/>: a 503, or a 502/504 not blamed on the
+/// upstream) retryable: YARP copies the status and headers into the response before the
 /// body, but nothing reaches the client until the first body byte is written. When the request may still be retried,
 /// this transform tells YARP not to copy the body (<see cref="ResponseTransformContext.SuppressResponseBody"/>), so
 /// the response has not started and <see cref="RetryOnAnotherNodeMiddleware"/> can clear it and ask the next node.
-/// Nothing is buffered.
+/// Nothing is buffered. A 502/504 the node blames on the upstream is passed through at once: another node would ask
+/// the same upstream again.
 /// </summary>
 internal sealed class RetryResponseTransform : ITransformProvider
 {
@@ -25,7 +29,7 @@ internal sealed class RetryResponseTransform : ITransformProvider
     private static ValueTask Transform(ResponseTransformContext context)
     {
         if (context.ProxyResponse is { } response
-            && ForwardingOutcomes.IsFailureStatus((int)response.StatusCode)
+            && ForwardingOutcomes.ForAnswer((int)response.StatusCode, Blame(response)) == ForwardingOutcome.FailureStatus
             && context.HttpContext.Features.Get<RetryAttempt>() is { CanRetry: true } attempt
             && !context.HttpContext.RequestAborted.IsCancellationRequested
             && !context.HttpContext.Response.HasStarted)
@@ -36,4 +40,7 @@ internal sealed class RetryResponseTransform : ITransformProvider
 
         return ValueTask.CompletedTask;
     }
+
+    private static StringValues Blame(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(FailureBlame.HeaderName, out var values) ? new StringValues(values.ToArray()) : StringValues.Empty;
 }

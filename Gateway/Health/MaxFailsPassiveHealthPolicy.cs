@@ -14,8 +14,10 @@ namespace ModMesh.Gateway.Health;
 /// node's failure history is forgotten.
 /// </summary>
 /// <remarks>
-/// Failures are transport errors, timeouts and 502/503/504 answers (<see cref="ForwardingOutcomes.Classify"/>);
-/// 404/410 are normal GOPROXY answers, and a client that hung up is never held against the node. Failures that
+/// Failures are the node's own: transport errors, timeouts and 502/503/504 answers (<see cref="ForwardingOutcomes.Classify"/>),
+/// except a 502/504 the node blames on the module's upstream (<c>ModMesh-Failure: upstream</c>): an upstream outage
+/// or a broken module ejects nobody. 404/410 are normal GOPROXY answers, and a client that hung up is never held
+/// against the node. Failures that
 /// arrive while the node is already out (requests sent before it was taken out) are not counted again.
 /// Per-cluster settings: metadata <see cref="CountMetadataKey"/> and <see cref="FailTimeoutMetadataKey"/>;
 /// defaults from <see cref="GatewayOptions.MaxFails"/> and <see cref="GatewayOptions.FailTimeout"/>.
@@ -66,7 +68,7 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
         var window = _windows.GetValue(destination, static _ => new FailureWindow());
 
         var isOut = destination.Health.Passive == DestinationHealth.Unhealthy;
-        var decision = window.Record(outcome != ForwardingOutcome.Success, isOut, now, maxFails, ToTicks(failTimeout));
+        var decision = window.Record(outcome.IsNodeFailure(), isOut, now, maxFails, ToTicks(failTimeout));
         switch (decision)
         {
             case WindowDecision.Counted:

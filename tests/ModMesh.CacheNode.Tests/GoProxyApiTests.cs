@@ -275,6 +275,32 @@ public sealed class GoProxyApiTests(NodeFixture fixture) : IClassFixture<NodeFix
         Assert.False(File.Exists(fixture.Node.FileOf(path, "v1.0.0.info")), "nothing committed");
     }
 
+    [Theory]
+    [InlineData(500, HttpStatusCode.BadGateway)]
+    [InlineData(502, HttpStatusCode.BadGateway)]
+    public async Task Get_UpstreamFails_Returns5xxBlamingTheUpstream(int upstreamStatus, HttpStatusCode expected)
+    {
+        var path = $"example.com/api/upstream-fails-{upstreamStatus}";
+        Upstream.AddModule(path, "v1.0.0");
+        Upstream.InjectFault(ScriptedUpstream.UrlPath(path, "@v/v1.0.0.info"), UpstreamFault.Status(upstreamStatus));
+
+        using var response = await Client.GetAsync($"{path}/@v/v1.0.0.info");
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(["upstream"], response.Headers.GetValues("ModMesh-Failure"));
+    }
+
+    [Theory]
+    [InlineData("example.com/api/nobody-blamed/@v/v1.0.0.info")] // 404
+    [InlineData("example.com/api/Bad%ZZ/@v/v1.0.0.info")] // 400
+    public async Task Get_NotFoundOrMalformed_CarriesNoBlame(string url)
+    {
+        using var response = await Client.GetAsync(url);
+
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{(int)response.StatusCode}");
+        Assert.False(response.Headers.Contains("ModMesh-Failure"));
+    }
+
     [Fact]
     public async Task Get_SumdbRequest_Returns404SoClientFallsThrough()
     {

@@ -1,4 +1,7 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using ModMesh.Coordination;
+using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Outcomes;
 
@@ -9,6 +12,8 @@ namespace ModMesh.Fetcher.Outcomes;
 /// </summary>
 public static class OutcomeHttp
 {
+    private const string TextPlain = "text/plain; charset=utf-8";
+
     /// <summary>Seconds a client is told to wait before retrying a 503.</summary>
     public const int RetryAfterSeconds = 5;
 
@@ -46,11 +51,35 @@ public static class OutcomeHttp
         return message.EndsWith('\n') ? message : message + "\n";
     }
 
-    /// <summary>Which party a failure belongs to, for the gateway's passive health ("node" or "upstream"); null for non-failures.</summary>
+    /// <summary>
+    /// Which party a failure belongs to, for the gateway's passive health (<see cref="FailureBlame.Node"/> or
+    /// <see cref="FailureBlame.Upstream"/>); null for non-failures (2xx, 4xx).
+    /// </summary>
     public static string? Blame(OutcomeKind kind) => kind switch
     {
-        OutcomeKind.Overloaded or OutcomeKind.StorageUnavailable or OutcomeKind.Pending => "node",
-        OutcomeKind.Rejected or OutcomeKind.UpstreamFailed or OutcomeKind.UpstreamTimeout => "upstream",
+        OutcomeKind.Overloaded or OutcomeKind.StorageUnavailable or OutcomeKind.Pending => FailureBlame.Node,
+        OutcomeKind.Rejected or OutcomeKind.UpstreamFailed or OutcomeKind.UpstreamTimeout => FailureBlame.Upstream,
         _ => null,
     };
+
+    /// <summary>
+    /// The answer to a request that did not succeed: status, text body, Retry-After on a 503 and the
+    /// <see cref="FailureBlame.HeaderName"/> header on every 5xx. The one way failures leave a node or a fetcher.
+    /// </summary>
+    public static IResult Failure(HttpContext context, Outcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (HasRetryAfter(outcome.Kind))
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (Blame(outcome.Kind) is { } blame)
+        {
+            context.Response.Headers[FailureBlame.HeaderName] = blame;
+        }
+
+        return Results.Text(Text(outcome), TextPlain, statusCode: StatusCode(outcome.Kind));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using ModMesh.Gateway.Tests.Infrastructure;
+using ModMesh.Protocol;
 using ModMesh.TestSupport.Processes;
 
 namespace ModMesh.Gateway.Tests.Forwarding;
@@ -90,6 +91,46 @@ public sealed class RetryOnAnotherNodeTests : IAsyncLifetime
         Assert.Equal($"node:second GET /{module}/@v/v1.0.0.info", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, _first.Requests);
         Assert.Equal(1, _second.Requests);
+    }
+
+    [Theory]
+    [InlineData(StandInMode.UpstreamFailed, HttpStatusCode.BadGateway, "upstream failed")]
+    [InlineData(StandInMode.UpstreamTimedOut, HttpStatusCode.GatewayTimeout, "upstream timed out")]
+    public async Task Get_FirstNodeBlamesUpstream_IsPassedThroughNotRetried(StandInMode mode, HttpStatusCode status, string body)
+    {
+        _first.Mode = mode;
+        await using var gateway = await TestGateway.StartAsync([_first.Url, _second.Url], Settings());
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var module = gateway.ModuleServedBy(_first.Url);
+
+        using var response = await client.GetAsync($"/{module}/@v/v1.0.0.info");
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
+        Assert.Equal([FailureBlame.Upstream], response.Headers.GetValues(FailureBlame.HeaderName)); // passed through
+        Assert.Equal(1, _first.Requests);
+        Assert.Equal(0, _second.Requests);
+        Assert.Equal(0, gateway.Retries);
+    }
+
+    [Theory]
+    [InlineData(StandInMode.NodeUnavailable)]
+    [InlineData(StandInMode.BadGateway)] // no blame header: an older or foreign node, retried as before
+    public async Task Get_FirstNodeFailsWithoutBlamingUpstream_SucceedsOnSecond(StandInMode mode)
+    {
+        _first.Mode = mode;
+        await using var gateway = await TestGateway.StartAsync([_first.Url, _second.Url], Settings());
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var module = gateway.ModuleServedBy(_first.Url);
+
+        using var response = await client.GetAsync($"/{module}/@v/v1.0.0.info");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"node:second GET /{module}/@v/v1.0.0.info", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains(FailureBlame.HeaderName)); // the first answer's headers are gone
+        Assert.Equal(1, _first.Requests);
+        Assert.Equal(1, _second.Requests);
+        Assert.Equal(1, gateway.Retries);
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public sealed partial class CacheNodeCluster : IAsyncLifetime
     /// <summary>The paths the load requests: .info and .mod of every module.</summary>
     public static readonly string[] Paths = Modules.SelectMany(m => new[] { $"/{m}/@v/v1.0.0.info", $"/{m}/@v/v1.0.0.mod" }).ToArray();
 
+    /// <summary>The upstream every node fills from; a test may inject faults (and must clear them).</summary>
+    public ScriptedUpstream Upstream => _upstream;
+
     public IReadOnlyList<string> Urls => _ports.Select(p => $"http://127.0.0.1:{p}").ToArray();
 
     public ServiceProcess Node(int i) => _nodes[i] ?? throw new InvalidOperationException($"node {i} is not running");

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using ModMesh.Gateway.Tests.Infrastructure;
+using ModMesh.Protocol;
+using ModMesh.TestSupport.Http;
 using Xunit.Abstractions;
 
 namespace ModMesh.Gateway.Tests.Functional;
@@ -89,6 +92,45 @@ public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputH
         output.WriteLine($"rolling restart: {load.Summary()}; retries {gateway.Retries}");
         lines.ForEach(output.WriteLine);
         Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
+    }
+
+    [Fact]
+    public async Task UpstreamDown_ClientsGet502_NoNodeEjected_EachRequestOnOneNode()
+    {
+        await using var gateway = await TestGateway.StartAsync(cluster.Urls, new Dictionary<string, string?>(TestGateway.FastHealth())
+        {
+            ["Gateway:FailTimeout"] = "00:01:00", // an ejection would still show when the test looks
+        });
+        await WaitAllInAsync(gateway);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var modules = Enumerable.Range(0, 12).Select(i => $"example.com/outage{run}/m{i}").ToArray();
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var before = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
+        var answers = new List<string>();
+        cluster.Upstream.InjectFault(null, UpstreamFault.Status(502));
+        try
+        {
+            foreach (var module in modules)
+            {
+                using var response = await client.GetAsync($"/{module}/@v/v1.0.0.info");
+                var body = await response.Content.ReadAsStringAsync();
+                answers.Add($"{(int)response.StatusCode} {string.Join(",", response.Headers.TryGetValues(FailureBlame.HeaderName, out var blame) ? blame : [])} {body.Trim()}");
+                Assert.True(response.StatusCode == HttpStatusCode.BadGateway, answers[^1]);
+                Assert.Equal([FailureBlame.Upstream], blame);
+            }
+        }
+        finally
+        {
+            cluster.Upstream.ClearFault(null);
+        }
+
+        await Task.Delay(1200); // as in the affinity test: let the nodes' request counters settle
+        var after = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
+        var deltas = after.Zip(before, (a, b) => a - b).ToArray();
+        output.WriteLine($"answers: {answers[0]}; requests per node {string.Join(" / ", deltas)}; retries {gateway.Retries}");
+        Assert.Equal(modules.Length, deltas.Sum()); // each request reached exactly one node
+        Assert.Equal(0, gateway.Retries);
+        Assert.All(gateway.NodeIds(), id => Assert.True(gateway.IsIn(id), $"{id} is out"));
     }
 
     [Fact]

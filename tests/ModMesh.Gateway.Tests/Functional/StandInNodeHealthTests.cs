@@ -1,11 +1,16 @@
+using System.Net;
+using ModMesh.Gateway.LoadBalancing;
 using ModMesh.Gateway.Tests.Infrastructure;
+using ModMesh.Protocol;
 using Xunit.Abstractions;
+using Yarp.ReverseProxy.Model;
 
 namespace ModMesh.Gateway.Tests.Functional;
 
 /// <summary>
 /// A real in-process gateway under steady load in front of three stand-in nodes the test controls: one of them starts
-/// answering 503, or hangs, and is taken out after max_fails while clients see no failure (retries cover it).
+/// answering 503, or hangs, and is taken out after max_fails while clients see no failure (retries cover it); or
+/// every node blames the module's upstream, and none is taken out.
 /// </summary>
 public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -31,6 +36,8 @@ public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLif
 
     [Theory]
     [InlineData(StandInMode.ServiceUnavailable)]
+    [InlineData(StandInMode.NodeUnavailable)]
+    [InlineData(StandInMode.BadGateway)]
     [InlineData(StandInMode.Hang)]
     public async Task FailingNode_UnderLoad_EjectedAfterMaxFailsWithoutClientErrors(StandInMode failure)
     {
@@ -64,5 +71,60 @@ public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(0, servedWhileOut);
         // A 503 fails the trial at once; a hanging node collects up to one request per loop before the first times out.
         Assert.InRange(trials, 1, failure == StandInMode.Hang ? 3 * 8 : 8);
+    }
+
+    [Theory]
+    [InlineData(StandInMode.UpstreamFailed, HttpStatusCode.BadGateway)]
+    [InlineData(StandInMode.UpstreamTimedOut, HttpStatusCode.GatewayTimeout)]
+    public async Task UpstreamOutage_EveryNodeBlamesUpstream_NoNodeEjectedAndNothingRetried(StandInMode outage, HttpStatusCode status)
+    {
+        var settings = TestGateway.FastHealth();
+        settings["Gateway:FailTimeout"] = "00:01:00"; // an ejection would still show when the test looks
+        await using var gateway = await TestGateway.StartAsync(_nodes.Select(n => n.Url).ToList(), settings);
+        await Wait.UntilAsync(() => gateway.Nodes().Count == 3 && gateway.Nodes().All(n => gateway.IsIn(n.DestinationId)), TimeSpan.FromSeconds(10), "every node is in");
+        var modules = Enumerable.Range(0, 60).Select(i => $"example.com/outage/m{i}").ToArray();
+        var ids = _nodes.Select(n => gateway.IdOf(n.Url)).ToList();
+        var states = ids.Select(id => new DestinationState(id)).ToList();
+        var owner = modules.ToDictionary(m => m, m => ids.IndexOf(RendezvousLoadBalancingPolicy.Rank(m, states)!.DestinationId));
+        var expected = Enumerable.Range(0, 3).Select(n => owner.Values.Count(o => o == n)).ToArray();
+        Assert.All(expected, share => Assert.True(share > 0));
+        foreach (var node in _nodes)
+        {
+            node.Mode = outage;
+        }
+
+        // Many requests across many modules, 4 at a time: well past max_fails (3) on every node.
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(loop => Task.Run(async () =>
+        {
+            var seen = new List<(HttpStatusCode, string?)>();
+            for (var i = loop; i < modules.Length; i += 4)
+            {
+                using var response = await client.GetAsync($"/{modules[i]}/@v/v1.0.0.info");
+                seen.Add((response.StatusCode, response.Headers.TryGetValues(FailureBlame.HeaderName, out var blame) ? blame.Single() : null));
+            }
+
+            return seen;
+        })));
+
+        var during = _nodes.Select(n => n.Requests).ToArray();
+        output.WriteLine($"{outage}: requests per node {string.Join(" / ", during)} (rendezvous shares {string.Join(" / ", expected)}); retries {gateway.Retries}");
+        Assert.All(answers.SelectMany(a => a), answer => Assert.Equal((status, FailureBlame.Upstream), answer));
+        Assert.Equal(expected, during); // each request reached exactly one node: its rendezvous first choice
+        Assert.Equal(0, gateway.Retries);
+        Assert.All(ids, id => Assert.True(gateway.IsIn(id), $"{id} is out"));
+
+        // The outage ends: every node still gets its rendezvous share.
+        foreach (var node in _nodes)
+        {
+            node.Mode = StandInMode.Normal;
+        }
+
+        foreach (var module in modules)
+        {
+            using var response = await client.GetAsync($"/{module}/@v/v1.0.0.info");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith($"node:{_nodes[owner[module]].Name} ", await response.Content.ReadAsStringAsync());
+        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModMesh.Gateway.Health;
 using ModMesh.Gateway.Tests.Infrastructure;
+using ModMesh.Protocol;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -69,6 +70,53 @@ public sealed class MaxFailsPassiveHealthPolicyTests
         }
 
         Assert.Empty(_updater.Passive);
+    }
+
+    [Theory]
+    [InlineData(StatusCodes.Status502BadGateway)]
+    [InlineData(StatusCodes.Status504GatewayTimeout)]
+    public void RequestProxied_UpstreamBlamedFailures_NeverCount(int status)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            Proxied(YarpFakes.Answered(status, FailureBlame.Upstream));
+        }
+
+        Assert.Empty(_updater.Passive);
+    }
+
+    [Theory]
+    [InlineData(StatusCodes.Status503ServiceUnavailable, FailureBlame.Node)]
+    [InlineData(StatusCodes.Status503ServiceUnavailable, null)]
+    [InlineData(StatusCodes.Status503ServiceUnavailable, FailureBlame.Upstream)] // a 503 is always the node's own
+    [InlineData(StatusCodes.Status502BadGateway, null)] // an older or foreign node: counted as before
+    [InlineData(StatusCodes.Status504GatewayTimeout, null)]
+    [InlineData(StatusCodes.Status502BadGateway, FailureBlame.Node)]
+    [InlineData(StatusCodes.Status502BadGateway, "something else")]
+    public void RequestProxied_NodeFailures_EjectAfterMaxFails(int status, string? blame)
+    {
+        Proxied(YarpFakes.Answered(status, blame));
+        Proxied(YarpFakes.Answered(status, blame));
+        Assert.Empty(_updater.Passive);
+        Proxied(YarpFakes.Answered(status, blame));
+
+        var (destination, health, _) = Assert.Single(_updater.Passive);
+        Assert.Same(_node, destination);
+        Assert.Equal(DestinationHealth.Unhealthy, health);
+    }
+
+    [Fact]
+    public void RequestProxied_TransportErrorsAmongUpstreamFailures_StillEject()
+    {
+        // YARP answers a transport error with a 502 of its own, without the blame header: the node's failure.
+        Proxied(YarpFakes.Failed(ForwarderError.Request));
+        Proxied(YarpFakes.Answered(StatusCodes.Status502BadGateway, FailureBlame.Upstream));
+        Proxied(YarpFakes.Failed(ForwarderError.RequestTimedOut, StatusCodes.Status504GatewayTimeout));
+        Proxied(YarpFakes.Answered(StatusCodes.Status504GatewayTimeout, FailureBlame.Upstream));
+        Assert.Empty(_updater.Passive);
+        Proxied(YarpFakes.Failed(ForwarderError.ResponseHeaders));
+
+        Assert.Single(_updater.Passive);
     }
 
     [Fact]

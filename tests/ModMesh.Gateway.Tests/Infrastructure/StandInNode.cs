@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using ModMesh.Protocol;
 using ModMesh.TestSupport.Http;
 
 namespace ModMesh.Gateway.Tests.Infrastructure;
@@ -8,9 +9,23 @@ namespace ModMesh.Gateway.Tests.Infrastructure;
 public enum StandInMode
 {
     Normal,
+
+    /// <summary>503 with no blame header (an older or foreign node).</summary>
     ServiceUnavailable,
     NotFound,
     Hang,
+
+    /// <summary>503 with <c>ModMesh-Failure: node</c> (the node's own condition, as a cache node sends it).</summary>
+    NodeUnavailable,
+
+    /// <summary>502 with <c>ModMesh-Failure: upstream</c> (the module's upstream failed, as a cache node sends it).</summary>
+    UpstreamFailed,
+
+    /// <summary>504 with <c>ModMesh-Failure: upstream</c> (the module's upstream timed out).</summary>
+    UpstreamTimedOut,
+
+    /// <summary>502 with no blame header (an older or foreign node).</summary>
+    BadGateway,
 }
 
 /// <summary>
@@ -43,7 +58,7 @@ internal sealed class StandInNode : IAsyncDisposable
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    /// <summary>Requests answered 503 or left hanging.</summary>
+    /// <summary>Requests answered 502/503/504 or left hanging.</summary>
     public int Failed => Volatile.Read(ref _failed);
 
     public static async Task<StandInNode> StartAsync(string name)
@@ -71,6 +86,18 @@ internal sealed class StandInNode : IAsyncDisposable
                 context.Response.StatusCode = 503;
                 await context.Response.WriteAsync("unavailable");
                 return;
+            case StandInMode.NodeUnavailable:
+                await FailAsync(context, 503, FailureBlame.Node, "overloaded");
+                return;
+            case StandInMode.UpstreamFailed:
+                await FailAsync(context, 502, FailureBlame.Upstream, "upstream failed");
+                return;
+            case StandInMode.UpstreamTimedOut:
+                await FailAsync(context, 504, FailureBlame.Upstream, "upstream timed out");
+                return;
+            case StandInMode.BadGateway:
+                await FailAsync(context, 502, null, "bad gateway");
+                return;
             case StandInMode.NotFound:
                 context.Response.StatusCode = 404;
                 await context.Response.WriteAsync("not found");
@@ -97,6 +124,18 @@ internal sealed class StandInNode : IAsyncDisposable
 
                 return;
         }
+    }
+
+    private async Task FailAsync(HttpContext context, int status, string? blame, string text)
+    {
+        Interlocked.Increment(ref _failed);
+        context.Response.StatusCode = status;
+        if (blame is not null)
+        {
+            context.Response.Headers[FailureBlame.HeaderName] = blame;
+        }
+
+        await context.Response.WriteAsync(text);
     }
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();

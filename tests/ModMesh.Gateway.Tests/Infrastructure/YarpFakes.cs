@@ -46,10 +46,15 @@ internal static class YarpFakes
 
     public static IMeterFactory MeterFactory() => new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
-    public static HttpContext Answered(int statusCode)
+    public static HttpContext Answered(int statusCode, string? blame = null)
     {
         var context = new DefaultHttpContext();
         context.Response.StatusCode = statusCode;
+        if (blame is not null)
+        {
+            context.Response.Headers[ModMesh.Protocol.FailureBlame.HeaderName] = blame;
+        }
+
         return context;
     }
 
