@@ -67,8 +67,12 @@ public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLif
             $"{servedWhileOut} requests reached it in the next 1 s; {trials} trial request(s) after fail_timeout; retries {gateway.Retries}");
         output.WriteLine($"load: {load.Summary()}");
         Assert.True(load.Errors == 0, string.Join(Environment.NewLine, load.ErrorSamples));
-        Assert.InRange(failedBeforeEject, 3, 3 + 8); // max_fails, plus requests already in flight when it reached 3
-        Assert.Equal(0, servedWhileOut);
+        // max_fails, plus requests already in flight when it reached 3. A hanging node holds every request for the
+        // activity timeout, so on a loaded machine each of the 8 loops can have one request counted late and one more
+        // on its way when the third failure lands (measured: up to 15 before ejection, up to 2 arriving after it).
+        var hang = failure == StandInMode.Hang;
+        Assert.InRange(failedBeforeEject, 3, hang ? 3 + (2 * 8) : 3 + 8);
+        Assert.InRange(servedWhileOut, 0, hang ? 8 : 0);
         // A 503 fails the trial at once; a hanging node collects up to one request per loop before the first times out.
         Assert.InRange(trials, 1, failure == StandInMode.Hang ? 3 * 8 : 8);
     }
