@@ -27,7 +27,6 @@ internal sealed partial class ModuleQueries(
     ILogger<ModuleQueries> logger)
 {
     private const long MaxQueryBytes = 16L << 20;
-    private const string InfoQueryPrefix = "info/";
     private readonly SingleFlight<string, QueryAnswer> _refreshing = new();
     private readonly QueryCacheOptions _options = options.Value;
     private readonly ByteBudgetLru<(byte[] Body, DateTimeOffset WrittenAt)> _infoQueries =
@@ -47,14 +46,18 @@ internal sealed partial class ModuleQueries(
         AnswerAsync(request, "latest", ProxyRequestKind.Latest, CheckedInfo(request), token => LatestFromStoreAsync(request, token), cancellationToken);
 
     public Task<QueryAnswer> InfoQueryAsync(ProxyRequest request, CancellationToken cancellationToken) =>
-        AnswerAsync(request, $"{InfoQueryPrefix}{request.EscapedVersion}", ProxyRequestKind.Info, CheckedInfo(request), null, cancellationToken);
+        AnswerAsync(request, request.EscapedVersion!, ProxyRequestKind.Info, CheckedInfo(request), null, cancellationToken);
 
     // An @latest or query answer is passed on only when it is .info JSON naming a valid version of the module.
     private static Func<byte[], CancellationToken, Task<byte[]>> CheckedInfo(ProxyRequest request) =>
         (body, _) => ModuleInfo.Check(body, request.ModulePath, null) is { } problem
-            ? throw new UpstreamAnswerRejectedException($"{request.ModulePath}: the upstream answer is unusable: {problem}")
+            ? throw new FillRejectedException($"{request.ModulePath}: the upstream answer is unusable: {problem}")
             : Task.FromResult(body);
 
+    /// <summary>
+    /// Answers a query: <paramref name="query"/> is "list" or "latest" (cached in the store), or the escaped version of
+    /// a .info query (<see cref="ProxyRequestKind.Info"/>: cached in memory only).
+    /// </summary>
     private async Task<QueryAnswer> AnswerAsync(
         ProxyRequest request,
         string query,
@@ -63,11 +66,9 @@ internal sealed partial class ModuleQueries(
         Func<CancellationToken, Task<byte[]?>>? fromStore,
         CancellationToken cancellationToken)
     {
-        var cacheKey = query.StartsWith(InfoQueryPrefix, StringComparison.Ordinal)
-            ? $"{request.EscapedModulePath}/@v/{query}"
-            : ModuleStore.QueryKeyOf(request.EscapedModulePath, query);
-        var upstreamRequest = new ModuleUpstreamRequest(request.ModulePath, request.EscapedModulePath, kind, kind == ProxyRequestKind.Info ? request.EscapedVersion : null);
-        var cached = await ReadCachedAsync(cacheKey, cancellationToken).ConfigureAwait(false);
+        var upstreamRequest = new ModuleUpstreamRequest(request.ModulePath, request.EscapedModulePath, kind, kind == ProxyRequestKind.Info ? query : null);
+        var cacheKey = InMemoryOnly(upstreamRequest) ? upstreamRequest.RelativeUrl : ModuleStore.QueryKeyOf(request.EscapedModulePath, query);
+        var cached = await ReadCachedAsync(upstreamRequest, cacheKey, cancellationToken).ConfigureAwait(false);
         if (cached is { } hit)
         {
             if (time.GetUtcNow() - hit.WrittenAt <= _options.QueryTimeToLive)
@@ -105,18 +106,16 @@ internal sealed partial class ModuleQueries(
             switch (response.Status)
             {
                 case OutcomeKind.Ok:
-                    using (var buffer = new MemoryStream())
+                {
+                    var body = await BoundedRead.ReadAllAsync(response.Content!, MaxQueryBytes, "the answer", bound.Token).ConfigureAwait(false);
+                    if (transform is not null)
                     {
-                        await CopyLimitedAsync(response.Content!, buffer, bound.Token).ConfigureAwait(false);
-                        var body = buffer.ToArray();
-                        if (transform is not null)
-                        {
-                            body = await transform(body, bound.Token).ConfigureAwait(false);
-                        }
-
-                        await WriteCachedAsync(cacheKey, body, bound.Token).ConfigureAwait(false);
-                        return new QueryAnswer(OutcomeKind.Ok, body, null);
+                        body = await transform(body, bound.Token).ConfigureAwait(false);
                     }
+
+                    await WriteCachedAsync(request, cacheKey, body, bound.Token).ConfigureAwait(false);
+                    return new QueryAnswer(OutcomeKind.Ok, body, null);
+                }
 
                 case OutcomeKind.NotFound:
                     await negative.SetAsync(NegativeKey(cacheKey), response.Message, _options.NotFoundTimeToLive, bound.Token).ConfigureAwait(false);
@@ -129,12 +128,12 @@ internal sealed partial class ModuleQueries(
         {
             return new QueryAnswer(OutcomeKind.UpstreamTimeout, null, $"{request.Module}: the upstream did not answer within {_options.RefreshTimeout}");
         }
-        catch (UpstreamAnswerRejectedException ex)
+        catch (FillRejectedException ex)
         {
             Log.RefreshFailed(logger, cacheKey, ex.Message);
             return new QueryAnswer(OutcomeKind.Rejected, null, ex.Message);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException or FillRejectedException)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException)
         {
             // The full text goes to the log; the client learns whose failure it is.
             Log.RefreshFailed(logger, cacheKey, ex.Message);
@@ -142,9 +141,9 @@ internal sealed partial class ModuleQueries(
         }
     }
 
-    private async Task WriteCachedAsync(string cacheKey, byte[] body, CancellationToken cancellationToken)
+    private async Task WriteCachedAsync(ModuleUpstreamRequest request, string cacheKey, byte[] body, CancellationToken cancellationToken)
     {
-        if (IsMemoryOnly(cacheKey))
+        if (InMemoryOnly(request))
         {
             _infoQueries.Set(cacheKey, (body, time.GetUtcNow()));
             return;
@@ -154,11 +153,12 @@ internal sealed partial class ModuleQueries(
         await store.Blobs.PutAsync(cacheKey, content, cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsMemoryOnly(string cacheKey) => !cacheKey.StartsWith("queries/", StringComparison.Ordinal);
+    // .info queries ("@v/master.info") can be invented by anyone: they are kept in the memory budget, never in the store.
+    private static bool InMemoryOnly(ModuleUpstreamRequest request) => request.Kind == ProxyRequestKind.Info;
 
-    private async Task<(byte[] Body, DateTimeOffset WrittenAt)?> ReadCachedAsync(string cacheKey, CancellationToken cancellationToken)
+    private async Task<(byte[] Body, DateTimeOffset WrittenAt)?> ReadCachedAsync(ModuleUpstreamRequest request, string cacheKey, CancellationToken cancellationToken)
     {
-        if (IsMemoryOnly(cacheKey))
+        if (InMemoryOnly(request))
         {
             return _infoQueries.TryGet(cacheKey, out var entry) ? entry : null;
         }
@@ -171,13 +171,11 @@ internal sealed partial class ModuleQueries(
                 return null;
             }
 
-            using var buffer = new MemoryStream();
-            await CopyLimitedAsync(reader.Content, buffer, cancellationToken).ConfigureAwait(false);
-            return (buffer.ToArray(), reader.Properties.LastModified);
+            return (await BoundedRead.ReadAllAsync(reader.Content, MaxQueryBytes, cacheKey, cancellationToken).ConfigureAwait(false), reader.Properties.LastModified);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or FillRejectedException)
         {
-            // A store hiccup on a cache read is a miss, not a failure.
+            // A store hiccup (or a blob that is not ours) on a cache read is a miss, not a failure.
             Log.RefreshFailed(logger, cacheKey, ex.Message);
             return null;
         }
@@ -211,9 +209,7 @@ internal sealed partial class ModuleQueries(
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        await CopyLimitedAsync(reader.Content, buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
+        return await BoundedRead.ReadAllAsync(reader.Content, MaxQueryBytes, "a committed .info", cancellationToken).ConfigureAwait(false);
     }
 
     // Lines whose first field is a version of this module; anything else an upstream sends is dropped.
@@ -231,29 +227,9 @@ internal sealed partial class ModuleQueries(
 
     private static string NegativeKey(string cacheKey) => $"query/{cacheKey}";
 
-    private static async Task CopyLimitedAsync(Stream source, Stream destination, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            if (total > MaxQueryBytes)
-            {
-                throw new UpstreamAnswerRejectedException($"the answer is larger than {MaxQueryBytes} bytes");
-            }
-
-            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Query {CacheKey} could not be refreshed: {Reason}")]
         public static partial void RefreshFailed(ILogger logger, string cacheKey, string reason);
     }
 }
-
-/// <summary>An upstream answer to a query that failed the checks: nothing is cached, the client gets 502.</summary>
-internal sealed class UpstreamAnswerRejectedException(string message) : Exception(message);

@@ -119,19 +119,13 @@ internal sealed class ChecksumDatabaseProxy(IBlobStore blobs, IUpstream upstream
     /// <summary>The whole body, or null when it is over the bound.</summary>
     private static async Task<byte[]?> ReadLimitedAsync(Stream source, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
+            return await BoundedRead.ReadAllAsync(source, MaxBodyBytes, "the checksum database answer", cancellationToken);
         }
-
-        return buffer.ToArray();
+        catch (FillRejectedException)
+        {
+            return null;
+        }
     }
 }

@@ -42,6 +42,7 @@ public sealed record CommittedFile(BlobProperties Properties, byte[]? Bytes = nu
 /// <item><c>queries/{path}/@list</c>, <c>@latest</c>: cached answers of mutable queries, each blob's LastModified
 /// telling its age.</item>
 /// <item><c>sumdb/{name}/...</c>: checksum-database answers that were verified (immutable once written).</item>
+/// <item><c>state/sumdb/{name}/verified-latest</c>: the latest verified tree head (mutable: it only grows).</item>
 /// </list>
 /// The "/@v/" separator keeps the prefix traps apart: "a/b/@v/" never lists "a/b/v2/@v/" or "a/b-other/@v/".
 /// <para>
@@ -62,6 +63,7 @@ public sealed class ModuleStore
     private const string ModulesRoot = "modules/";
     private const string QueriesRoot = "queries/";
     private const string SumdbRoot = "sumdb/";
+    private const string StateRoot = "state/";
     private const int EntryOverheadBytes = 256;
 
     private readonly ByteBudgetLru<CommittedFile> _known =
@@ -80,13 +82,15 @@ public sealed class ModuleStore
     /// <summary>The blob key of a cached query answer of a module ("list" or "latest").</summary>
     public static string QueryKeyOf(string escapedPath, string query) => $"{QueriesRoot}{escapedPath}/@{query}";
 
-    /// <summary>The blob key of a verified checksum-database answer or state ("lookup/m@v", "tile/8/0/1", "verified-latest").</summary>
+    /// <summary>The blob key of a verified checksum-database answer ("checked/lookup/m@v", "checked/tile/8/0/1").</summary>
     public static string SumdbKeyOf(string databaseName, string path) => $"{SumdbRoot}{databaseName}/{path}";
+
+    /// <summary>The blob key of the latest tree head verified for a checksum database (rewritten as the tree grows).</summary>
+    public static string VerifiedTreeHeadKeyOf(string databaseName) => $"{StateRoot}{SumdbRoot}{databaseName}/verified-latest";
 
     /// <summary>True for keys whose blobs never change once written (committed module files, verified sumdb answers).</summary>
     public static bool IsImmutableKey(string key) =>
-        key.StartsWith(ModulesRoot, StringComparison.Ordinal) ||
-        (key.StartsWith(SumdbRoot, StringComparison.Ordinal) && !key.EndsWith("/verified-latest", StringComparison.Ordinal));
+        key.StartsWith(ModulesRoot, StringComparison.Ordinal) || key.StartsWith(SumdbRoot, StringComparison.Ordinal);
 
     /// <summary>True when <paramref name="file"/> of the version is committed.</summary>
     public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)

@@ -105,7 +105,7 @@ internal sealed partial class FileFetcher(
 
         await using (spool.ConfigureAwait(false))
         {
-            var report = InspectSpool(spool, request);
+            var report = Inspect(spool, request);
             if (report.Problem is not null)
             {
                 return Rejected(request, $"the upstream zip breaks the module zip rules: {report.Problem}");
@@ -139,10 +139,10 @@ internal sealed partial class FileFetcher(
         }
     }
 
-    private ModuleZipReport InspectSpool(FileStream spool, FillRequest request)
+    private ModuleZipReport Inspect(Stream zip, FillRequest request)
     {
-        spool.Position = 0;
-        return ModuleZip.Inspect(spool, request.ModulePath, request.Version, new ModuleZipLimits { MaxZipBytes = _options.MaxZipBytes });
+        zip.Position = 0;
+        return ModuleZip.Inspect(zip, request.ModulePath, request.Version, new ModuleZipLimits { MaxZipBytes = _options.MaxZipBytes });
     }
 
     /// <summary>The go.mod inside the committed zip of the version, or null (no zip committed, or no go.mod in it).</summary>
@@ -154,25 +154,27 @@ internal sealed partial class FileFetcher(
             return null;
         }
 
-        // Rare (the zip was asked for before the go.mod): read the committed zip from a seekable copy.
-        await using var spool = CreateSpool();
+        // Rare (the zip was asked for before the go.mod). A local or in-memory zip is read where it is; a remote one
+        // from a seekable copy.
+        if (committed.Bytes is { } bytes)
+        {
+            using var inMemory = new MemoryStream(bytes, writable: false);
+            return Inspect(inMemory, request).GoMod;
+        }
+
         if (committed.LocalPath is { } path)
         {
-            await using var local = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBuffer, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await local.CopyToAsync(spool, CopyBuffer, token).ConfigureAwait(false);
+            await using var local = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBuffer, FileOptions.RandomAccess);
+            return Inspect(local, request).GoMod;
         }
-        else if (committed.Bytes is { } bytes)
+
+        await using var spool = CreateSpool();
+        await using (var reader = committed.Reader!)
         {
-            await spool.WriteAsync(bytes, token).ConfigureAwait(false);
-        }
-        else
-        {
-            await using var reader = committed.Reader!;
             await reader.Content.CopyToAsync(spool, CopyBuffer, token).ConfigureAwait(false);
         }
 
-        var report = InspectSpool(spool, request);
-        return report.GoMod;
+        return Inspect(spool, request).GoMod;
     }
 
     private FileStream CreateSpool()
@@ -240,17 +242,14 @@ internal sealed partial class FileFetcher(
             return (Rejected(request, $"the upstream answer of {response.ContentLength} bytes is over the limit of {limit}"), null);
         }
 
-        using var buffer = new MemoryStream();
         try
         {
-            await new LimitedReadStream(response.Content!, limit, "the upstream answer").CopyToAsync(buffer, token).ConfigureAwait(false);
+            return (Outcome.Ok, await BoundedRead.ReadAllAsync(response.Content!, limit, "the upstream answer", token).ConfigureAwait(false));
         }
         catch (FillRejectedException ex)
         {
             return (Rejected(request, ex.Message), null);
         }
-
-        return (Outcome.Ok, buffer.ToArray());
     }
 
     private static ModuleUpstreamRequest UpstreamRequestOf(FillRequest request) =>

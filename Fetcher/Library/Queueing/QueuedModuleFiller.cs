@@ -123,7 +123,7 @@ internal sealed partial class QueuedModuleFiller(
         }
     }
 
-    /// <summary>True when the file's fill lock is free (probed by taking and releasing it at once).</summary>
+    /// <summary>True when the file's fill lock is free (probed by taking it and releasing it at once).</summary>
     private async Task<bool> NobodyFillingAsync(FillRequest request, CancellationToken token)
     {
         try
@@ -134,11 +134,7 @@ internal sealed partial class QueuedModuleFiller(
                 return false;
             }
 
-            await using (probe.ConfigureAwait(false))
-            {
-                await probe.ReleaseAsync(token).ConfigureAwait(false);
-            }
-
+            await probe.DisposeAsync().ConfigureAwait(false); // disposing a lease releases it
             return true;
         }
         catch (Exception ex) when (failover.IsUnavailable(ex))

@@ -27,5 +27,20 @@ internal sealed class LimitedReadStream(Stream inner, long limit, string what) :
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>Content from upstream that must not be committed (too large, inconsistent).</summary>
+/// <summary>The one bounded read of a whole body (an upstream answer, a cached small blob) into memory.</summary>
+public static class BoundedRead
+{
+    /// <summary>
+    /// Reads <paramref name="content"/> to its end; throws <see cref="FillRejectedException"/> naming
+    /// <paramref name="what"/> as soon as more than <paramref name="limit"/> bytes arrived.
+    /// </summary>
+    public static async Task<byte[]> ReadAllAsync(Stream content, long limit, string what, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await new LimitedReadStream(content, limit, what).CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>Content from upstream that must not be committed or cached (too large, inconsistent).</summary>
 public sealed class FillRejectedException(string message) : Exception(message);

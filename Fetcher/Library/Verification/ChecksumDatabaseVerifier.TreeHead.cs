@@ -6,7 +6,7 @@ namespace ModMesh.Fetcher.Verification;
 internal sealed record VerifiedTreeHead(TlogTree Tree, byte[] Note);
 
 /// <summary>
-/// The latest verified tree head, kept in memory and in the blob store ("sumdb/{name}/verified-latest", the signed note
+/// The latest verified tree head, kept in memory and in the blob store ("state/sumdb/{name}/verified-latest", the signed note
 /// itself, so it is verified again with the key when loaded).
 /// </summary>
 /// <remarks>

@@ -84,7 +84,7 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier, ISum
     }
 
     /// <summary>The blob-store key of the latest verified signed tree head of the configured database.</summary>
-    internal string KeptHeadKey => Storage.Modules.ModuleStore.SumdbKeyOf(_setting.Name, "verified-latest");
+    internal string KeptHeadKey => Storage.Modules.ModuleStore.VerifiedTreeHeadKeyOf(_setting.Name);
 
     public string? DatabaseName => _setting.IsEnabled ? _setting.Name : null;
 
@@ -344,17 +344,14 @@ internal sealed class TileSource(IUpstream upstream, string escapedPath, int hei
 
     internal static async Task<byte[]> ReadLimitedAsync(Stream content, long limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
         try
         {
-            await new LimitedReadStream(content, limit, "the checksum database answer").CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return await BoundedRead.ReadAllAsync(content, limit, "the checksum database answer", cancellationToken).ConfigureAwait(false);
         }
         catch (FillRejectedException ex)
         {
             throw new ChecksumDatabaseException(ex.Message, ex);
         }
-
-        return buffer.ToArray();
     }
 
     private async Task<byte[]> ReadTileAsync(Tile tile, CancellationToken cancellationToken)
