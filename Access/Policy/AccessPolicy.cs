@@ -11,8 +11,9 @@ namespace ModMesh.Access;
 /// <see cref="AccessRules"/>) must give <c>R</c> or <c>RW</c>; no rule, or a <c>-</c> rule, is 403.</item>
 /// <item>Publishing, private or public: 401 without credentials, and the deciding rule must give <c>RW</c> (403 otherwise).</item>
 /// </list>
-/// Module paths are the decoded form (<c>Example.com/Priv/x</c>); an escaped path (<c>example.com/!priv/x</c>) matches no
-/// pattern, so it fails closed.
+/// Module paths are the decoded form (<c>Example.com/Priv/x</c>); anything else, an escaped path
+/// (<c>example.com/!priv/x</c>) included, is forbidden: it fails closed rather than slipping past a rule written for the
+/// decoded path.
 /// </remarks>
 public sealed class AccessPolicy
 {
@@ -39,7 +40,12 @@ public sealed class AccessPolicy
     /// <param name="operation">Read or publish.</param>
     public AccessDecision Decide(Principal? principal, string modulePath, bool isPrivate, AccessOperation operation)
     {
-        ArgumentException.ThrowIfNullOrEmpty(modulePath);
+        ArgumentNullException.ThrowIfNull(modulePath);
+        if (!ModulePathPattern.IsDecodedModulePath(modulePath))
+        {
+            return AccessDecision.Forbid("not a decoded module path (escaped with '!', empty elements or other characters)");
+        }
+
         if (operation == AccessOperation.Read && !isPrivate)
         {
             if (principal is not null)

@@ -1,6 +1,6 @@
 namespace ModMesh.Access;
 
-/// <summary>What a rule gives, from the least to the most; a tie between equally specific rules goes to the lesser.</summary>
+/// <summary>What a rule gives, from the least to the most.</summary>
 public enum AccessPermission
 {
     /// <summary><c>-</c>: nothing; takes away what a less specific rule gives.</summary>

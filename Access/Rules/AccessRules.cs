@@ -21,8 +21,10 @@ namespace ModMesh.Access;
 /// <para><b>The decision for a user and a module path.</b> Only the rules that name the user (directly, through one of
 /// their groups, or through <c>@all</c>) and whose pattern matches the path count; of those, the most specific
 /// pattern decides (see <see cref="PatternSpecificity"/>: most leading literal elements, then exact over
-/// <c>*</c> over <c>/...</c>, then more elements, then more literal characters). Equally specific rules give the least
-/// of their permissions. No rule: no access. Order in the file does not matter. So a more specific <c>-</c> rule takes
+/// <c>*</c> over <c>/...</c>, then more elements, then more literal characters). Between equally specific rules a
+/// <c>-</c> wins, and otherwise grants add up (the greatest permission): <c>x/... R = @all</c> with
+/// <c>x/... RW = @admins</c> gives admins RW, and <c>x/... - = @contractors</c> beside <c>x/... R = @all</c> keeps
+/// contractors out. No rule: no access. Order in the file does not matter. So a more specific <c>-</c> rule takes
 /// away what a broader rule gives, and a more specific rule for one group never takes anything from users it does not
 /// name: erin, an auditor, still reads <c>git.corp.example/infra/x</c> through <c>git.corp.example/...</c> although
 /// <c>git.corp.example/infra/*</c> is more specific, because that rule does not name her.</para>
@@ -127,7 +129,7 @@ public sealed class AccessRules
             }
 
             var c = rule.Pattern.Specificity.CompareTo(best.Pattern.Specificity);
-            if (c > 0 || (c == 0 && rule.Permission < best.Permission))
+            if (c > 0 || (c == 0 && WinsTie(rule.Permission, best.Permission)))
             {
                 best = rule;
             }
@@ -138,4 +140,8 @@ public sealed class AccessRules
 
     /// <inheritdoc/>
     public override string ToString() => $"{rules.Length} rule(s), {groups.Count} group(s)";
+
+    // Between equally specific rules: a deny wins; otherwise grants add up, so the greater permission.
+    private static bool WinsTie(AccessPermission candidate, AccessPermission best) =>
+        best != AccessPermission.Deny && (candidate == AccessPermission.Deny || candidate > best);
 }

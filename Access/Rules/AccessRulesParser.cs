@@ -189,7 +189,10 @@ internal static class AccessRulesParser
         var path = new List<string>();
         foreach (var start in groups.OrderBy(g => g.Value.Line).Select(g => g.Key))
         {
-            Visit(start);
+            if (!state.ContainsKey(start))
+            {
+                Visit(start);
+            }
         }
 
         void Visit(string group)

@@ -74,11 +74,45 @@ public sealed class ModulePathPattern
     public static ModulePathPattern Parse(string text) =>
         TryParse(text, out var pattern, out var error) ? pattern : throw new FormatException($"'{text}': {error}");
 
-    /// <summary>True when the pattern matches the decoded module path <paramref name="modulePath"/>.</summary>
+    /// <summary>
+    /// True when <paramref name="path"/> can be a decoded module path: non-empty elements of ASCII letters, digits and
+    /// <c>- . _ ~</c>. Not the full rules of golang.org/x/mod's CheckPath, but enough that no escaped ('!'), empty or
+    /// oddly separated path reaches a pattern (a trailing '/...' would otherwise match any tail).
+    /// </summary>
+    public static bool IsDecodedModulePath(ReadOnlySpan<char> path)
+    {
+        if (path.IsEmpty || path[0] == '/' || path[^1] == '/')
+        {
+            return false;
+        }
+
+        var previous = '\0';
+        foreach (var c in path)
+        {
+            if (c == '/' && previous == '/')
+            {
+                return false;
+            }
+
+            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '.' or '_' or '~' or '/'))
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when the pattern matches <paramref name="modulePath"/>, which must be a decoded module path
+    /// (<see cref="IsDecodedModulePath"/>); anything else matches no pattern.
+    /// </summary>
     public bool Matches(string modulePath, bool ignoreCase)
     {
         ArgumentNullException.ThrowIfNull(modulePath);
-        if (modulePath.Length == 0)
+        if (!IsDecodedModulePath(modulePath))
         {
             return false;
         }
@@ -94,16 +128,12 @@ public sealed class ModulePathPattern
 
             var slash = rest.IndexOf('/');
             var part = slash < 0 ? rest : rest[..slash];
-            if (part.IsEmpty || !ElementMatches(element, part, comparison))
+            if (!ElementMatches(element, part, comparison))
             {
                 return false;
             }
 
             rest = slash < 0 ? [] : rest[(slash + 1)..];
-            if (slash >= 0 && rest.IsEmpty)
-            {
-                return false; // a trailing '/' is not a module path
-            }
         }
 
         return rest.IsEmpty || IsSubtree;
