@@ -33,7 +33,7 @@ namespace ModMesh.Access;
 public sealed class AccessRules
 {
     private readonly AccessRule[] rules;
-    private readonly Dictionary<string, string[]> groups;
+    private readonly Dictionary<string, IReadOnlyList<string>> groups;
 
     // For each user or group name, the groups that list it as a direct member.
     private readonly Dictionary<string, List<string>> containingGroups;
@@ -41,7 +41,7 @@ public sealed class AccessRules
     internal AccessRules(IEnumerable<AccessRule> rules, Dictionary<string, string[]> groups)
     {
         this.rules = rules.ToArray();
-        this.groups = groups;
+        this.groups = groups.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)Array.AsReadOnly(g.Value), StringComparer.Ordinal);
         containingGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (group, members) in groups)
         {
@@ -64,7 +64,7 @@ public sealed class AccessRules
     public IReadOnlyList<AccessRule> Rules => rules;
 
     /// <summary>Every group and its direct members, as written.</summary>
-    public IReadOnlyDictionary<string, string[]> Groups => groups;
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Groups => groups;
 
     /// <summary>Parses the text of a rules file; every problem is reported with its line number.</summary>
     public static AccessFileParseResult<AccessRules> Parse(string text) => AccessRulesParser.Parse(text);
