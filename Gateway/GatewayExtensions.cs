@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway;
 using ModMesh.Gateway.Forwarding;
+using ModMesh.Gateway.Forwarding.Hedging;
 using ModMesh.Gateway.Health;
 using ModMesh.Gateway.LoadBalancing;
 using ModMesh.Gateway.Routing;
@@ -32,6 +33,8 @@ public static class GatewayExtensions
 
         builder.Services.AddReverseProxy()
             .AddTransforms<RetryResponseTransform>()
+            .AddTransforms<DrainSignalTransform>()
+            .AddTransforms<HedgeTicketTransform>()
             .AddServiceDiscoveryDestinationResolver();
         builder.AddGatewayHealthAndBalancing();
 
@@ -47,7 +50,9 @@ public static class GatewayExtensions
     private static void AddGatewayHealthAndBalancing<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>());
+        builder.Services.TryAddSingleton<MaxFailsPassiveHealthPolicy>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>(sp => sp.GetRequiredService<MaxFailsPassiveHealthPolicy>()));
+        builder.Services.TryAddSingleton<HedgingState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RendezvousLoadBalancingPolicy>());
         // Replaces YARP's default factory (registered with TryAdd by AddReverseProxy).

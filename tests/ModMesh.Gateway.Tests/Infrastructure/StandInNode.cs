@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using ModMesh.Protocol;
+using ModMesh.ServiceDefaults.Draining;
 using ModMesh.TestSupport.Http;
 
 namespace ModMesh.Gateway.Tests.Infrastructure;
@@ -26,6 +27,15 @@ public enum StandInMode
 
     /// <summary>502 with no blame header (an older or foreign node).</summary>
     BadGateway,
+
+    /// <summary>
+    /// A grey failure: every request and every readiness probe is accepted and never answered (a stopped or wedged
+    /// process whose socket still accepts connections).
+    /// </summary>
+    Frozen,
+
+    /// <summary>As a draining cache node: normal answers carrying the drain signal; readiness 503 with the signal.</summary>
+    Draining,
 }
 
 /// <summary>
@@ -71,6 +81,20 @@ internal sealed class StandInNode : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Frozen)
+        {
+            await HangAsync(context);
+            return;
+        }
+
+        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Draining)
+        {
+            context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync("draining");
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/health"))
         {
             context.Response.StatusCode = ReadinessFailing ? 503 : 200;
@@ -103,16 +127,13 @@ internal sealed class StandInNode : IAsyncDisposable
                 await context.Response.WriteAsync("not found");
                 return;
             case StandInMode.Hang:
+            case StandInMode.Frozen:
                 Interlocked.Increment(ref _failed);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
+                await HangAsync(context);
                 return;
+            case StandInMode.Draining:
+                context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
+                goto default;
             default:
                 var body = Encoding.UTF8.GetBytes($"node:{Name} {context.Request.Method} {context.Request.Path}");
                 context.Response.ContentType = "text/plain";
@@ -123,6 +144,17 @@ internal sealed class StandInNode : IAsyncDisposable
                 }
 
                 return;
+        }
+    }
+
+    private static async Task HangAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
