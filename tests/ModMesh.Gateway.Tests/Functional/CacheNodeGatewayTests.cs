@@ -185,7 +185,12 @@ public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputH
     [Fact]
     public async Task Affinity_OneModuleRequestedRepeatedly_LandsOnOneNode()
     {
-        await using var gateway = await StartGatewayAsync();
+        // Patient probes: a probe that a busy machine answers late must not move the module while the test counts.
+        await using var gateway = await TestGateway.StartAsync(cluster.Urls, new Dictionary<string, string?>(TestGateway.FastHealth())
+        {
+            ["Gateway:HealthProbeTimeout"] = "00:00:03",
+            ["Gateway:HealthProbeTimeoutsToEject"] = "3",
+        });
         await WaitAllInAsync(gateway);
         using var client = LoadLoop.NewClient(gateway.BaseAddress);
         var results = new List<string>();
@@ -195,6 +200,7 @@ public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputH
             Assert.Contains(module, CacheNodeCluster.Modules); // one the upstream knows (the search walks m0, m1, ...)
             await Task.Delay(1200);
             var before = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
+            var hedgesBefore = gateway.Hedges;
             for (var i = 0; i < 50; i++)
             {
                 using var response = await client.GetAsync($"/{module}/@v/{(i % 2 == 0 ? "v1.0.0.info" : "list")}");
@@ -204,11 +210,12 @@ public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputH
             await Task.Delay(1200);
             var after = await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.ProxyRequestsAsync));
             var deltas = after.Zip(before, (a, b) => a - b).ToArray();
-            results.Add($"{module}: per node {string.Join(" / ", deltas)}");
-            for (var n = 0; n < 3; n++)
-            {
-                Assert.Equal(n == target ? 50 : 0, deltas[n]);
-            }
+            var hedges = gateway.Hedges - hedgesBefore;
+            results.Add($"{module}: per node {string.Join(" / ", deltas)}; hedges {hedges}");
+            // Every request reached its rendezvous node; a request that node was slow to answer may also have been
+            // hedged to another one (at most one hedge each; a hedge cancelled early is not counted by its node).
+            Assert.Equal(50, deltas[target]);
+            Assert.InRange(deltas.Sum() - deltas[target], 0, hedges);
         }
 
         results.ForEach(output.WriteLine);
