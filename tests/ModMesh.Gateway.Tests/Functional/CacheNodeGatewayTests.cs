@@ -183,6 +183,45 @@ public sealed class CacheNodeGatewayTests(CacheNodeCluster cluster, ITestOutputH
     }
 
     [Fact]
+    public async Task UpstreamDownWhileWarmTrafficFlows_NoNodeEjected_NoWarmRequestFails()
+    {
+        // 5 s here; MODMESH_UPSTREAM_OUTAGE_SECONDS=60 gives the closing note's figure.
+        var seconds = int.TryParse(Environment.GetEnvironmentVariable("MODMESH_UPSTREAM_OUTAGE_SECONDS"), out var s) && s > 0 ? s : 5;
+        await using var gateway = await TestGateway.StartAsync(cluster.Urls); // production defaults (fail_timeout 30 s)
+        await WaitAllInAsync(gateway);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await using var warm = LoadLoop.Start(gateway.BaseAddress, CacheNodeCluster.Paths, concurrency: 6);
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        var cold = 0;
+        var outOnce = false;
+        cluster.Upstream.InjectFault(null, UpstreamFault.Status(502));
+        try
+        {
+            var until = Stopwatch.StartNew();
+            while (until.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                // Cold misses all the while: each one fails upstream on its node (502, blamed on the upstream).
+                using var response = await client.GetAsync($"/example.com/outage{run}/m{cold++}/@v/v1.0.0.info");
+                Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+                Assert.Equal([FailureBlame.Upstream], response.Headers.GetValues(FailureBlame.HeaderName));
+                outOnce |= gateway.NodeIds().Any(gateway.IsOut);
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            cluster.Upstream.ClearFault(null);
+        }
+
+        await warm.StopAsync();
+        output.WriteLine($"upstream down {seconds} s: {cold} cold requests answered 502 (upstream); warm: {warm.Summary()}; " +
+            $"a node out at any time: {outOnce}; retries {gateway.Retries}");
+        Assert.True(warm.Errors == 0, string.Join(Environment.NewLine, warm.ErrorSamples));
+        Assert.False(outOnce, "a node was taken out during the upstream outage");
+        Assert.All(gateway.NodeIds(), id => Assert.True(gateway.IsIn(id), $"{id} is out"));
+    }
+
+    [Fact]
     public async Task Affinity_OneModuleRequestedRepeatedly_LandsOnOneNode()
     {
         // Patient probes: a probe that a busy machine answers late must not move the module while the test counts.
