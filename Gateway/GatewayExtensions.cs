@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway;
+using ModMesh.Gateway.Caching;
 using ModMesh.Gateway.Forwarding;
 using ModMesh.Gateway.Forwarding.Hedging;
 using ModMesh.Gateway.Health;
@@ -39,6 +40,7 @@ public static class GatewayExtensions
         builder.AddGatewayHealthAndBalancing();
 
         builder.Services.AddHostedService<GoProxyUrlLogger>();
+        builder.Services.TryAddSingleton(sp => new ImmutableAnswerStore(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxBytes));
 
         return builder;
     }
@@ -60,11 +62,14 @@ public static class GatewayExtensions
     }
 
     /// <summary>
-    /// The proxy pipeline: retry on another node first (it re-runs what follows), then YARP's session affinity, load
+    /// The memory cache of immutable answers first (a hit never reaches the proxy), then the proxy pipeline: retry on
+    /// another node first (it re-runs what follows), then YARP's session affinity, load
     /// balancing and passive health checks; the forwarder runs last.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Immutable answers the gateway already holds never reach the proxy.
+        app.UseMiddleware<ImmutableAnswerCache>();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RetryOnAnotherNodeMiddleware>();

@@ -113,6 +113,12 @@ public sealed class GatewayOptions
     /// </summary>
     public HedgingOptions Hedging { get; set; } = new();
 
+    /// <summary>
+    /// The gateway's memory cache of immutable answers (committed <c>.info</c>, <c>.mod</c> and small <c>.zip</c>
+    /// files, authenticated checksum tiles): a warm request for one of them never leaves the gateway.
+    /// </summary>
+    public GatewayCacheOptions Cache { get; set; } = new();
+
     /// <summary>A node that does not accept a TCP connection within this time counts as failed. Default 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -160,4 +166,17 @@ public sealed class HedgingOptions
     /// that hangs on requests while passing its probes is still taken out. Default 2 s.
     /// </summary>
     public TimeSpan UnansweredAfter { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>Configuration section "Gateway:Cache" (see <see cref="GatewayOptions.Cache"/>).</summary>
+public sealed class GatewayCacheOptions
+{
+    /// <summary>Whether the gateway keeps immutable answers in memory. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Bytes the cache may hold in all (read at start). Default 128 MiB.</summary>
+    public long MaxBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>The largest answer kept. Default 2 MiB: every .info and .mod, and the zips of small modules.</summary>
+    public long MaxEntryBytes { get; set; } = 2L * 1024 * 1024;
 }

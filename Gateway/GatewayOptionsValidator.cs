@@ -60,6 +60,11 @@ internal sealed class GatewayOptionsValidator(IEnumerable<ILoadBalancingPolicy> 
             failures.Add($"{hedgingSection}:UnansweredAfter ({hedging.UnansweredAfter}) must be longer than MaxDelay ({hedging.MaxDelay}).");
         }
 
+        if (options.Cache.MaxBytes is < 0 or > 64L * 1024 * 1024 * 1024 || options.Cache.MaxEntryBytes is < 1 or > int.MaxValue || options.Cache.MaxEntryBytes > options.Cache.MaxBytes)
+        {
+            failures.Add($"{GatewayOptions.SectionName}:Cache:MaxEntryBytes ({options.Cache.MaxEntryBytes}) must be within 1 byte .. 2 GiB and at most MaxBytes ({options.Cache.MaxBytes}), which is at most 64 GiB.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -71,9 +71,10 @@ public sealed class StandInNodeHealthTests(ITestOutputHelper output) : IAsyncLif
         var hang = failure == StandInMode.Hang;
         if (!hang)
         {
-            // max_fails, plus requests already in flight (one per loop at most) when the third failure lands.
+            // max_fails, plus requests already in flight (one per loop at most) when the third failure lands; after
+            // it, at most the requests each loop had dispatched before the ejection became visible.
             Assert.InRange(failedBeforeEject, 3, 3 + 8);
-            Assert.Equal(0, servedWhileOut);
+            Assert.InRange(servedWhileOut, 0, 8);
             Assert.InRange(trials, 1, 8); // a 503 fails the trial at once
             return;
         }

@@ -36,6 +36,15 @@ public enum StandInMode
 
     /// <summary>As a draining cache node: normal answers carrying the drain signal; readiness 503 with the signal.</summary>
     Draining,
+
+    /// <summary>
+    /// Normal answers marked immutable (<c>Cache-Control: ... immutable</c>, an ETag), as a cache node sends committed
+    /// module files.
+    /// </summary>
+    Immutable,
+
+    /// <summary>An immutable-marked answer that declares 1,000 bytes, sends 10 and then drops the connection.</summary>
+    TruncatedImmutable,
 }
 
 /// <summary>
@@ -134,6 +143,18 @@ internal sealed class StandInNode : IAsyncDisposable
             case StandInMode.Draining:
                 context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
                 goto default;
+            case StandInMode.Immutable:
+                context.Response.Headers.CacheControl = ImmutableCacheControl;
+                context.Response.Headers.ETag = $"\"{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Path.Value!)))[..16]}\"";
+                goto default;
+            case StandInMode.TruncatedImmutable:
+                context.Response.Headers.CacheControl = ImmutableCacheControl;
+                context.Response.ContentLength = 1000;
+                await context.Response.Body.WriteAsync(new byte[10]);
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(200); // let the headers and the first bytes leave before the connection drops
+                context.Abort();
+                return;
             default:
                 var body = Encoding.UTF8.GetBytes($"node:{Name} {context.Request.Method} {context.Request.Path}");
                 context.Response.ContentType = "text/plain";
@@ -146,6 +167,9 @@ internal sealed class StandInNode : IAsyncDisposable
                 return;
         }
     }
+
+    /// <summary>What a cache node sends with committed module files.</summary>
+    public const string ImmutableCacheControl = "public, max-age=31536000, immutable";
 
     private static async Task HangAsync(HttpContext context)
     {
