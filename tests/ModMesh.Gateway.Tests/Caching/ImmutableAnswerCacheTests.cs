@@ -58,6 +58,22 @@ public sealed class ImmutableAnswerCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hit_StillServedWhileTheNodeIsDown()
+    {
+        const string path = "/example.com/m/@v/v1.0.0.zip";
+        var body = await _client.GetByteArrayAsync(path);
+        await _node.DisposeAsync(); // connections are refused from now on
+        _node = await StandInNode.StartAsync("n0-replacement"); // for DisposeAsync; the gateway does not know it
+
+        using var cached = await _client.GetAsync(path);
+        using var uncached = await _client.GetAsync("/example.com/m/@v/v1.0.1.zip");
+
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        Assert.Equal(body, await cached.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.BadGateway, uncached.StatusCode); // what is not cached needs a node
+    }
+
+    [Fact]
     public async Task Hit_HeadAndConditionalGet_AnsweredWithoutTheNode()
     {
         const string path = "/example.com/m/@v/v1.0.0.mod";
