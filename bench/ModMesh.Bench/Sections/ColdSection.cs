@@ -8,10 +8,11 @@ namespace ModMesh.Bench.Sections;
 
 /// <summary>
 /// Cold fills: 200 concurrent GETs of one uncached 1 MB zip, upstream answering with a known delay. Counts the
-/// upstream's fetches of that zip (must be 1) and compares the p99 latency with the upstream's own time for the same
-/// file (a twin version with the same size and delay, fetched directly). Two upstream shapes: every request of the
-/// version delayed (info, mod and zip: a distant upstream), and only the zip delayed (a slow big file). Embedded
-/// (gateway + node with a folder store) and distributed (redis + s3rver + 1 node + 1 fetcher).
+/// upstream's fetches of that zip (must be 1), compares the burst's p99 with one client alone (another uncached
+/// version: the fill without the fan-out), and one client alone with the upstream's own time for the files a fill
+/// needs (a twin version's .info, .mod and .zip with the same delays, fetched directly and at once). Two upstream
+/// shapes: every request of the version delayed (info, mod and zip: a distant upstream), and only the zip delayed (a
+/// slow big file). Embedded (gateway + node with a folder store) and distributed (redis + s3rver + 1 node + 1 fetcher).
 /// </summary>
 internal static class ColdSection
 {
@@ -19,6 +20,10 @@ internal static class ColdSection
     private const int Clients = 200;
     private const long ZipData = 1L << 20;
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The targets: the burst's p99 over one client alone, and one client alone over the upstream's own time.</summary>
+    private static readonly Budgets Embedded = new("embedded", BurstMs: 300, FillMs: 30);
+    private static readonly Budgets Distributed = new("distributed", BurstMs: 600, FillMs: 150);
 
     public static async Task RunAsync(BenchContext context)
     {
@@ -34,7 +39,7 @@ internal static class ColdSection
             var gateway = await topology.StartGatewayAsync([node]).ConfigureAwait(false);
             foreach (var shape in shapes)
             {
-                await MeasureAsync(context, upstream, gateway.Url, "embedded (gateway + node)", shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
+                await MeasureAsync(context, upstream, gateway.Url, "embedded (gateway + node)", Embedded, shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
             }
         }
 
@@ -54,13 +59,13 @@ internal static class ColdSection
             await topology.StartFetcherAsync(upstream.Url, shared).ConfigureAwait(false);
             foreach (var shape in shapes)
             {
-                await MeasureAsync(context, upstream, node.Url, "distributed (redis + s3rver + node + fetcher)", shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
+                await MeasureAsync(context, upstream, node.Url, "distributed (redis + s3rver + node + fetcher)", Distributed, shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
             }
         }
     }
 
     private static async Task MeasureAsync(
-        BenchContext context, ScriptedUpstream upstream, string entry, string topologyName, string shapeName, bool zipOnly, string version, string twin, string single)
+        BenchContext context, ScriptedUpstream upstream, string entry, string topologyName, Budgets budgets, string shapeName, bool zipOnly, string version, string twin, string single)
     {
         foreach (var v in new[] { version, twin, single })
         {
@@ -88,6 +93,23 @@ internal static class ColdSection
         }
 
         var upstreamMs = Percentile(direct, 50);
+
+        // The upstream's own time for the files a fill needs: the twin's .info, .mod and .zip asked at once (median
+        // of 5). How a fill orders its fetches is ModMesh's cost, so it counts against the fill's budget.
+        var needed = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var files = await Task.WhenAll(new[] { ".info", ".mod", ".zip" }.Select(file =>
+                client.GetByteArrayAsync(new Uri(upstream.Url + ScriptedUpstream.UrlPath(Module, $"@v/{twin}{file}")), context.CancellationToken))).ConfigureAwait(false);
+            needed.Add(sw.Elapsed.TotalMilliseconds);
+            if (files[2].LongLength != zipLength)
+            {
+                throw new InvalidOperationException("the upstream answered a short zip");
+            }
+        }
+
+        var neededMs = Percentile(needed, 50);
 
         // One client alone, for another uncached version of the same shape: the fill's own cost, without the fan-out.
         var alone = Stopwatch.StartNew();
@@ -117,17 +139,21 @@ internal static class ColdSection
         var latencies = results.Select(r => r.Ms).ToList();
         var p50 = Percentile(latencies, 50);
         var p99 = Percentile(latencies, 99);
-        var over = p99 - upstreamMs;
         var value = string.Create(CultureInfo.InvariantCulture,
-            $"{fetches} upstream fetch(es); p50 {p50:F0} ms, p99 {p99:F0} ms; upstream alone {upstreamMs:F0} ms; 1 client alone {singleMs:F0} ms; upstream GETs info/mod/zip {infoFetches}/{modFetches}/{fetches}");
+            $"{fetches} upstream fetch(es); p50 {p50:F0} ms, p99 {p99:F0} ms; upstream alone {upstreamMs:F0} ms (zip), {neededMs:F0} ms (info+mod+zip at once); 1 client alone {singleMs:F0} ms; upstream GETs info/mod/zip {infoFetches}/{modFetches}/{fetches}");
         if (failed > 0)
         {
             value += $"; {failed} FAILED ({string.Join(",", results.Where(r => !r.Ok).Select(r => r.Status).Distinct())})";
         }
 
         context.Report.Add(new Row("cold", $"{Clients} concurrent, {topologyName}, {shapeName}", value,
-            string.Create(CultureInfo.InvariantCulture, $"{fetches} fetch, p99 {over:+0;-0} ms"), "1 fetch, ≤ +50 ms",
-            fetches == 1 && failed == 0 && over <= 50));
+            string.Create(CultureInfo.InvariantCulture, $"{fetches} fetch(es)"), "exactly 1 fetch", fetches == 1 && failed == 0));
+        var burst = p99 - singleMs;
+        context.Report.Add(new Row("cold", $"{budgets.Name}, {shapeName}: p99 of {Clients} − 1 client alone", "",
+            string.Create(CultureInfo.InvariantCulture, $"{burst:+0;-0} ms"), $"≤ +{budgets.BurstMs} ms", failed == 0 && burst <= budgets.BurstMs));
+        var fill = singleMs - neededMs;
+        context.Report.Add(new Row("cold", $"{budgets.Name}, {shapeName}: 1 client alone − upstream (info+mod+zip at once)", "",
+            string.Create(CultureInfo.InvariantCulture, $"{fill:+0;-0} ms"), $"≤ +{budgets.FillMs} ms", fill <= budgets.FillMs));
     }
 
     public static double Percentile(IReadOnlyCollection<double> values, double percentile)
@@ -136,4 +162,10 @@ internal static class ColdSection
         var rank = (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1;
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
+
+    /// <summary>The cold-fill targets of one topology.</summary>
+    /// <param name="Name">How the target rows name the topology.</param>
+    /// <param name="BurstMs">The most the burst's p99 may take over one client alone.</param>
+    /// <param name="FillMs">The most one client alone may take over the upstream's own time.</param>
+    private sealed record Budgets(string Name, int BurstMs, int FillMs);
 }
