@@ -53,9 +53,10 @@ public sealed class GatewayOptions
     public int HealthProbeFailuresToEject { get; set; } = 3;
 
     /// <summary>
-    /// Consecutive probes without any answer within <see cref="HealthProbeTimeout"/> that take a node out. Default 1: a
-    /// node that accepted the connection and then said nothing for a whole second is in a grey failure, and every
-    /// request sent to it meanwhile stalls. A probe answered with the drain signal takes a node out at once too.
+    /// Consecutive probes without any answer within <see cref="HealthProbeTimeout"/> that take out a node that was
+    /// answering. Default 1: a node that accepted the connection and then said nothing for a whole second is in a grey
+    /// failure, and every request sent to it meanwhile stalls. (A node not yet heard from, as when the gateway starts,
+    /// needs <see cref="HealthProbeFailuresToEject"/>.) A probe answered with the drain signal takes a node out at once too.
     /// </summary>
     [Range(1, 100)]
     public int HealthProbeTimeoutsToEject { get; set; } = 1;

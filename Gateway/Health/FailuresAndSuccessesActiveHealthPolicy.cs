@@ -8,8 +8,8 @@ namespace ModMesh.Gateway.Health;
 
 /// <summary>
 /// Active health from readiness probes with three thresholds: <c>FailuresToEject</c> consecutive failed probes take a
-/// node out, <c>TimeoutsToEject</c> consecutive unanswered ones take it out sooner (a grey failure: the node accepts
-/// connections and says nothing, so every request sent to it stalls), and <c>SuccessesToReadmit</c> consecutive
+/// node out, <c>TimeoutsToEject</c> consecutive unanswered ones take a node that was answering out sooner (a grey
+/// failure: the node accepts connections and says nothing, so every request sent to it stalls), and <c>SuccessesToReadmit</c> consecutive
 /// successful ones bring it back (YARP's "ConsecutiveFailures" re-admits on the first success, which lets a flapping
 /// node straight back in). A probe answered with the drain signal (<see cref="DrainSignal.HeaderName"/>) takes the node
 /// out at once: it is shutting down.
@@ -124,9 +124,12 @@ internal sealed partial class FailuresAndSuccessesActiveHealthPolicy(
                 _successes = 0;
                 _failures++; // a timeout is a failure too: timeouts and failures mixed still eject at FailuresToEject
                 _timeouts = probe == ProbeResult.Timeout ? _timeouts + 1 : 0;
+                // Timeouts eject sooner only a node that was answering (a grey failure). A node not yet heard from
+                // (the gateway just started, its first probes still paying for connections and JIT) needs
+                // FailuresToEject, like any failure: a slow first round must not take every node out at once.
                 return probe == ProbeResult.Draining
                     || _failures >= thresholds.FailuresToEject
-                    || _timeouts >= thresholds.TimeoutsToEject
+                    || (_timeouts >= thresholds.TimeoutsToEject && current == DestinationHealth.Healthy)
                     ? DestinationHealth.Unhealthy
                     : current;
             }

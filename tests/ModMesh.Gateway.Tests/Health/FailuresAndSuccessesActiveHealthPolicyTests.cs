@@ -78,6 +78,18 @@ public sealed class FailuresAndSuccessesActiveHealthPolicyTests
     }
 
     [Fact]
+    public void ProbingCompleted_NodeNotYetHeardFrom_TimeoutsCountAsOrdinaryFailures()
+    {
+        // The gateway just started: a first probe round that times out (connections, JIT) must not eject every node.
+        var timeout = new DestinationProbingResult(_node, null, new TaskCanceledException("probe timed out"));
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Unknown, _node.Health.Active);
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Unhealthy, _node.Health.Active); // three failures, as for any failure
+    }
+
+    [Fact]
     public void ProbingCompleted_TimeoutsToEjectFromMetadata_CountsOnlyConsecutiveTimeouts()
     {
         var cluster = YarpFakes.Cluster(new Dictionary<string, string> { [FailuresAndSuccessesActiveHealthPolicy.TimeoutsMetadataKey] = "2" });

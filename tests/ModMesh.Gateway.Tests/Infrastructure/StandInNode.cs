@@ -74,6 +74,9 @@ internal sealed class StandInNode : IAsyncDisposable
 
     public bool ReadinessFailing { get => _readinessFailing; set => _readinessFailing = value; }
 
+    /// <summary>In <see cref="StandInMode.Draining"/>: whether readiness answers 503 with the drain signal (default) or stays 200.</summary>
+    public bool DrainSignalOnProbes { get; set; } = true;
+
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -96,7 +99,7 @@ internal sealed class StandInNode : IAsyncDisposable
             return;
         }
 
-        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Draining)
+        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Draining && DrainSignalOnProbes)
         {
             context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
             context.Response.StatusCode = 503;

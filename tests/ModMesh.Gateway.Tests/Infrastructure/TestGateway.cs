@@ -188,6 +188,17 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public bool IsIn(string destinationId) => !IsOut(destinationId);
 
+    /// <summary>
+    /// Whether the load balancer can pick the node now. YARP recomputes the available nodes in the background after a
+    /// health change, so this can lag <see cref="IsOut"/> by a moment.
+    /// </summary>
+    public bool IsAvailable(string destinationId)
+    {
+        var lookup = _app.Services.GetRequiredService<IProxyStateLookup>();
+        return lookup.TryGetCluster(CacheNodeProxyConfigProvider.ClusterId, out var cluster)
+            && cluster.DestinationsState.AvailableDestinations.Any(d => d.DestinationId == destinationId);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _listener.Dispose();
