@@ -1,5 +1,4 @@
 using ModMesh.Gateway.LoadBalancing;
-using ModMesh.Protocol;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -130,7 +129,7 @@ internal sealed partial class HedgingHandler(HttpMessageHandler inner, HedgingSt
             var left = options.UnansweredAfter - primary.Elapsed;
             var answered = left > TimeSpan.Zero && await CompletesWithinAsync(primary.Response, left).ConfigureAwait(false);
             var outcome = !answered ? ForwardingOutcome.Timeout
-                : primary.Response.IsCompletedSuccessfully ? ForwardingOutcomes.ForAnswer((int)primary.Response.Result.StatusCode, Blame(primary.Response.Result))
+                : primary.Response.IsCompletedSuccessfully ? ForwardingOutcomes.ForAnswer(primary.Response.Result)
                 : ForwardingOutcome.TransportFailure;
             primary.Abandon();
             if (outcome.IsNodeFailure())
@@ -148,10 +147,7 @@ internal sealed partial class HedgingHandler(HttpMessageHandler inner, HedgingSt
         response.IsCompletedSuccessfully && IsGood(response.Result);
 
     private static bool IsGood(HttpResponseMessage response) =>
-        ForwardingOutcomes.ForAnswer((int)response.StatusCode, Blame(response)) != ForwardingOutcome.FailureStatus;
-
-    private static Microsoft.Extensions.Primitives.StringValues Blame(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(FailureBlame.HeaderName, out var values) ? new(values.ToArray()) : default;
+        ForwardingOutcomes.ForAnswer(response) != ForwardingOutcome.FailureStatus;
 
     private static bool IsOut(DestinationState node) =>
         node.Health.Active == DestinationHealth.Unhealthy || node.Health.Passive == DestinationHealth.Unhealthy;
