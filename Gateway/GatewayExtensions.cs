@@ -41,6 +41,7 @@ public static class GatewayExtensions
 
         builder.Services.AddHostedService<GoProxyUrlLogger>();
         builder.Services.TryAddSingleton(sp => new ImmutableAnswerStore(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxBytes));
+        builder.Services.TryAddSingleton(sp => new PendingAnswers(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxCaptureBytes));
 
         return builder;
     }

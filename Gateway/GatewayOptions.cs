@@ -180,4 +180,16 @@ public sealed class GatewayCacheOptions
 
     /// <summary>The largest answer kept. Default 2 MiB: every .info and .mod, and the zips of small modules.</summary>
     public long MaxEntryBytes { get; set; } = 2L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes that answers being copied into the cache may hold at once (read at start); an answer beyond it streams
+    /// through without a copy. Default 32 MiB.
+    /// </summary>
+    public long MaxCaptureBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a request waits for a concurrent request of the same path that is already at a node before it goes to a
+    /// node itself (nginx's <c>proxy_cache_lock_timeout</c>). Default 10 s.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -65,6 +65,16 @@ internal sealed class GatewayOptionsValidator(IEnumerable<ILoadBalancingPolicy> 
             failures.Add($"{GatewayOptions.SectionName}:Cache:MaxEntryBytes ({options.Cache.MaxEntryBytes}) must be within 1 byte .. 2 GiB and at most MaxBytes ({options.Cache.MaxBytes}), which is at most 64 GiB.");
         }
 
+        if (options.Cache.MaxCaptureBytes is < 0 or > 64L * 1024 * 1024 * 1024)
+        {
+            failures.Add($"{GatewayOptions.SectionName}:Cache:MaxCaptureBytes ({options.Cache.MaxCaptureBytes}) must be within 0 .. 64 GiB.");
+        }
+
+        if (options.Cache.LockTimeout < TimeSpan.Zero || options.Cache.LockTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{GatewayOptions.SectionName}:Cache:LockTimeout ({options.Cache.LockTimeout}) must be within 0 .. 5 min.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,14 +1,13 @@
-using System.Buffers;
-
 namespace ModMesh.Gateway.Caching;
 
 /// <summary>
 /// Response-body wrapper for a cache candidate: everything written goes on to the client's stream unchanged, and a
 /// copy is kept while the answer qualifies (the first write checks the status, the immutable marking and the declared
-/// length; anything else passes straight through without a copy). The copy is in a pooled buffer of exactly the
-/// declared length; <see cref="TryTake"/> hands out the body only when all of it arrived.
+/// length, and reserves the length from the capture budget; anything else passes straight through without a copy).
+/// The copy is in an array of exactly the declared length; <see cref="TryTake"/> hands it out only when all of it
+/// arrived. <paramref name="decided"/> is told once, at the first write, whether a copy is being taken.
 /// </summary>
-internal sealed class CaptureStream(Stream inner, HttpResponse response, long maxEntryBytes) : Stream
+internal sealed class CaptureStream(Stream inner, HttpResponse response, long maxEntryBytes, PendingAnswers budget, Action<bool> decided) : Stream
 {
     private byte[]? _buffer;
     private int _length;
@@ -62,20 +61,23 @@ internal sealed class CaptureStream(Stream inner, HttpResponse response, long ma
             return null;
         }
 
-        var body = _buffer.AsSpan(0, _length).ToArray();
+        var body = _buffer;
         Release();
         return body;
     }
 
-    /// <summary>Returns the pooled buffer (idempotent).</summary>
+    /// <summary>Lets go of the copy and its share of the capture budget (idempotent).</summary>
     public void Release()
     {
-        if (_buffer is { } buffer)
+        if (_buffer is not null)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            budget.Unreserve(_length);
         }
     }
+
+    /// <summary>Whether the first write has been seen (the answer's headers were decided).</summary>
+    public bool Decided => _decided;
 
     private void Keep(ReadOnlySpan<byte> data)
     {
@@ -84,11 +86,14 @@ internal sealed class CaptureStream(Stream inner, HttpResponse response, long ma
             _decided = true;
             if (response.StatusCode == StatusCodes.Status200OK
                 && ImmutableAnswerCache.IsImmutable(response.Headers.CacheControl)
-                && response.ContentLength is { } declared && declared > 0 && declared <= maxEntryBytes)
+                && response.ContentLength is { } declared && declared > 0 && declared <= maxEntryBytes
+                && budget.TryReserve(declared))
             {
                 _length = (int)declared;
-                _buffer = ArrayPool<byte>.Shared.Rent(_length);
+                _buffer = GC.AllocateUninitializedArray<byte>(_length);
             }
+
+            decided(_buffer is not null);
         }
 
         if (_buffer is null || _overflow || data.IsEmpty)

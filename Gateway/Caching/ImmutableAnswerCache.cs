@@ -12,7 +12,9 @@ namespace ModMesh.Gateway.Caching;
 /// ... immutable</c>: committed module files and authenticated checksum tiles, content that never changes), and keeps
 /// such answers up to <see cref="GatewayCacheOptions.MaxEntryBytes"/> each within <see cref="GatewayCacheOptions.MaxBytes"/>
 /// in all (<see cref="ImmutableAnswerStore"/>). Everything else, and every miss, goes to the nodes as before; a miss is
-/// streamed to the client while a copy is taken (<see cref="CaptureStream"/>), and kept only when complete.
+/// streamed to the client while a copy is taken (<see cref="CaptureStream"/>), and kept only when complete. Concurrent
+/// misses of one path share one trip to a node (<see cref="PendingAnswers"/>): a burst of clients for a file being
+/// filled costs the node one answer, and the gateway one copy.
 /// </summary>
 /// <remarks>
 /// The node decides what is immutable: a query (<c>@latest</c>, <c>list</c>, a branch name's <c>.info</c>) is never
@@ -23,14 +25,17 @@ internal sealed class ImmutableAnswerCache
 {
     private static readonly KeyValuePair<string, object?> Hit = new("result", "hit");
     private static readonly KeyValuePair<string, object?> Miss = new("result", "miss");
+    private static readonly KeyValuePair<string, object?> Coalesced = new("result", "coalesced");
 
     private readonly RequestDelegate _next;
     private readonly IOptionsMonitor<GatewayOptions> _options;
     private readonly ImmutableAnswerStore _store;
+    private readonly PendingAnswers _pending;
     private readonly Counter<long> _lookups;
 
-    public ImmutableAnswerCache(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, ImmutableAnswerStore store, IMeterFactory meterFactory)
+    public ImmutableAnswerCache(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, ImmutableAnswerStore store, PendingAnswers pending, IMeterFactory meterFactory)
     {
+        _pending = pending;
         _next = next;
         _options = options;
         _store = store;
@@ -56,38 +61,57 @@ internal sealed class ImmutableAnswerCache
             return;
         }
 
-        _lookups.Add(1, Miss);
         if (!HttpMethods.IsGet(request.Method))
         {
+            _lookups.Add(1, Miss);
             await _next(context);
             return;
         }
 
+        var pending = _pending.Join(key, out var leader);
+        if (!leader)
+        {
+            // Another request for the same path is at a node now: share its answer (nginx's proxy_cache_lock).
+            if (await pending.WaitAsync(_options.CurrentValue.Cache.LockTimeout, context.RequestAborted) is { } shared)
+            {
+                _lookups.Add(1, Coalesced);
+                await ServeAsync(context, shared);
+                return;
+            }
+
+            _lookups.Add(1, Miss);
+            await _next(context);
+            return;
+        }
+
+        _lookups.Add(1, Miss);
+        ImmutableAnswer? kept = null;
         var response = context.Response;
         var original = response.Body;
-        var capture = new CaptureStream(original, response, _options.CurrentValue.Cache.MaxEntryBytes);
+        var capture = new CaptureStream(original, response, _options.CurrentValue.Cache.MaxEntryBytes, _pending, copying =>
+        {
+            if (!copying)
+            {
+                pending.Complete(null); // this answer will not be kept: the followers need not wait for its body
+            }
+        });
         response.Body = capture;
         try
         {
             await _next(context);
-        }
-        finally
-        {
-            response.Body = original;
-        }
-
-        try
-        {
             if (!context.RequestAborted.IsCancellationRequested
                 && context.Features.Get<IForwarderErrorFeature>() is not { Error: not ForwarderError.None }
                 && capture.TryTake() is { } body)
             {
-                _store.Add(key, new ImmutableAnswer(body, response.ContentType, response.Headers.ETag, response.Headers.LastModified, response.Headers.CacheControl));
+                kept = new ImmutableAnswer(body, response.ContentType, response.Headers.ETag, response.Headers.LastModified, response.Headers.CacheControl);
+                _store.Add(key, kept);
             }
         }
         finally
         {
+            response.Body = original;
             capture.Release();
+            pending.Complete(kept);
         }
     }
 

@@ -27,6 +27,7 @@ internal static class ColdSection
 
     public static async Task RunAsync(BenchContext context)
     {
+        await StaticFloorAsync(context).ConfigureAwait(false);
         await using var upstream = await ScriptedUpstream.StartAsync(context.CancellationToken).ConfigureAwait(false);
         var shapes = new[] { (Name: "every upstream request +200 ms", ZipOnly: false), (Name: "zip +200 ms", ZipOnly: true) };
         var next = 0;
@@ -37,6 +38,7 @@ internal static class ColdSection
             await using var topology = new Topology(context, "cold fill, embedded");
             var node = await topology.StartNodeAsync(upstream.Url, context.NewFolder("cold-store")).ConfigureAwait(false);
             var gateway = await topology.StartGatewayAsync([node]).ConfigureAwait(false);
+            await WarmUpAsync(context, upstream, gateway.Url, "embedded (gateway + node)", NewVersion(), NewVersion()).ConfigureAwait(false);
             foreach (var shape in shapes)
             {
                 await MeasureAsync(context, upstream, gateway.Url, "embedded (gateway + node)", Embedded, shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
@@ -57,11 +59,38 @@ internal static class ColdSection
             await using var topology = new Topology(context, "cold fill, distributed");
             var node = await topology.StartNodeAsync(upstream.Url, storage: null, shared).ConfigureAwait(false);
             await topology.StartFetcherAsync(upstream.Url, shared).ConfigureAwait(false);
+            await WarmUpAsync(context, upstream, node.Url, "distributed (redis + s3rver + node + fetcher)", NewVersion(), NewVersion()).ConfigureAwait(false);
             foreach (var shape in shapes)
             {
                 await MeasureAsync(context, upstream, node.Url, "distributed (redis + s3rver + node + fetcher)", Distributed, shape.Name, shape.ZipOnly, NewVersion(), NewVersion(), NewVersion()).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The first fill after the processes started pays for JIT compilation, connection pools and (distributed) the
+    /// consumer group and bucket: it is printed as its own row, and a second fill and a 20-client burst of other
+    /// versions run before anything is measured, so the rows measure the fill path, not the start-up.
+    /// </summary>
+    private static async Task WarmUpAsync(BenchContext context, ScriptedUpstream upstream, string entry, string topologyName, string first, string burst)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMinutes(2) };
+        foreach (var v in new[] { first, burst })
+        {
+            upstream.AddLargeZip(Module, v, ZipData);
+        }
+
+        var sw = Stopwatch.StartNew();
+        var bytes = await client.GetByteArrayAsync(new Uri(entry + ScriptedUpstream.UrlPath(Module, $"@v/{first}.zip")), context.CancellationToken).ConfigureAwait(false);
+        var firstMs = sw.Elapsed.TotalMilliseconds;
+        var upstreamAfter = Stopwatch.StartNew();
+        await client.GetByteArrayAsync(new Uri(upstream.Url + ScriptedUpstream.UrlPath(Module, $"@v/{first}.zip")), context.CancellationToken).ConfigureAwait(false);
+        var upstreamMs = upstreamAfter.Elapsed.TotalMilliseconds;
+        context.Report.Add(new Row("cold", $"first fill after start, {topologyName}, 1 MiB zip, no delay", string.Create(CultureInfo.InvariantCulture,
+            $"{firstMs:F0} ms (the upstream alone: {upstreamMs:F0} ms); {bytes.LongLength} bytes"), "", "", null));
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            client.GetByteArrayAsync(new Uri(entry + ScriptedUpstream.UrlPath(Module, $"@v/{burst}.zip")), context.CancellationToken))).ConfigureAwait(false);
     }
 
     private static async Task MeasureAsync(
@@ -132,6 +161,11 @@ internal static class ColdSection
         start.SetResult();
         var results = await Task.WhenAll(tasks).ConfigureAwait(false);
 
+        // The same burst again, now that the version is committed: the fan-out floor of this client and entry point on
+        // this machine (200 connections, 200 MiB), which the cold burst cannot beat.
+        var warm = await BurstAsync(url, zipLength, context.CancellationToken).ConfigureAwait(false);
+        context.Report.Add(new Row("cold", $"{Clients} concurrent, {topologyName}, {shapeName}: the same burst once committed (fan-out floor)", Latencies(warm)));
+
         var fetches = upstream.RequestCount(Module, $"@v/{version}.zip");
         var infoFetches = upstream.RequestCount(Module, $"@v/{version}.info");
         var modFetches = upstream.RequestCount(Module, $"@v/{version}.mod");
@@ -154,6 +188,46 @@ internal static class ColdSection
         var fill = singleMs - neededMs;
         context.Report.Add(new Row("cold", $"{budgets.Name}, {shapeName}: 1 client alone − upstream (info+mod+zip at once)", "",
             string.Create(CultureInfo.InvariantCulture, $"{fill:+0;-0} ms"), $"≤ +{budgets.FillMs} ms", fill <= budgets.FillMs));
+    }
+
+    /// <summary>
+    /// <see cref="Clients"/> GETs of <paramref name="url"/> started together from a new client, so each on a new
+    /// connection as the cold burst's are; the time of each (NaN for a short answer).
+    /// </summary>
+    private static async Task<double[]> BurstAsync(Uri url, long length, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1000 }) { Timeout = TimeSpan.FromMinutes(2) };
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tasks = Enumerable.Range(0, Clients).Select(async _ =>
+        {
+            await start.Task.ConfigureAwait(false);
+            var sw = Stopwatch.StartNew();
+            var body = await client.GetByteArrayAsync(url, cancellationToken).ConfigureAwait(false);
+            return body.LongLength == length ? sw.Elapsed.TotalMilliseconds : double.NaN;
+        }).ToList();
+        start.SetResult();
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private static string Latencies(double[] times) => string.Create(CultureInfo.InvariantCulture,
+        $"p50 {Percentile(times, 50):F0} ms, p99 {Percentile(times, 99):F0} ms{(times.Any(double.IsNaN) ? "; SHORT ANSWERS" : "")}");
+
+    /// <summary>
+    /// The same burst from nginx serving a 1 MiB file (sendfile): what this client on this machine needs to receive
+    /// 200 answers of 1 MiB on 200 new connections at once, with no proxy at all. The cold bursts' fan-out cannot be
+    /// cheaper than this.
+    /// </summary>
+    private static async Task StaticFloorAsync(BenchContext context)
+    {
+        var root = context.NewFolder("cold-static");
+        var file = new byte[ZipData];
+        Random.Shared.NextBytes(file);
+        await File.WriteAllBytesAsync(Path.Combine(root, "one.zip"), file, context.CancellationToken).ConfigureAwait(false);
+        await using var nginx = await Nginx.StartStaticAsync(root, context.NewFolder("cold-static-nginx")).ConfigureAwait(false);
+        var url = new Uri(nginx.Url + "/one.zip");
+        await BurstAsync(url, file.Length, context.CancellationToken).ConfigureAwait(false); // warm-up of the client code
+        var times = await BurstAsync(url, file.Length, context.CancellationToken).ConfigureAwait(false);
+        context.Report.Add(new Row("cold", $"{Clients} concurrent GETs of a 1 MiB static file from nginx, new connections (this client's fan-out floor)", Latencies(times)));
     }
 
     public static double Percentile(IReadOnlyCollection<double> values, double percentile)

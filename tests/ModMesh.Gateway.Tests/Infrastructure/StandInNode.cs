@@ -77,6 +77,9 @@ internal sealed class StandInNode : IAsyncDisposable
     /// <summary>In <see cref="StandInMode.Draining"/>: whether readiness answers 503 with the drain signal (default) or stays 200.</summary>
     public bool DrainSignalOnProbes { get; set; } = true;
 
+    /// <summary>When set, GOPROXY requests wait for this task before they are answered (a fill in progress).</summary>
+    public Task? HoldAnswersUntil { get; set; }
+
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -115,6 +118,11 @@ internal sealed class StandInNode : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _requests);
+        if (HoldAnswersUntil is { } hold)
+        {
+            await hold.WaitAsync(context.RequestAborted);
+        }
+
         switch (Mode)
         {
             case StandInMode.ServiceUnavailable:
