@@ -13,4 +13,7 @@ internal static class EventIds
     public const int RetryingOnAnotherNode = 120;
     public const int RetryNotPossible = 121;
     public const int InvalidClusterMetadata = 130;
+    public const int Hedging = 140;
+    public const int HedgeJudgeFailed = 141;
+    public const int DrainSignalSeen = 150;
 }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway;
+using ModMesh.Gateway.Caching;
 using ModMesh.Gateway.Forwarding;
+using ModMesh.Gateway.Forwarding.Hedging;
 using ModMesh.Gateway.Health;
 using ModMesh.Gateway.LoadBalancing;
 using ModMesh.Gateway.Routing;
@@ -32,10 +34,14 @@ public static class GatewayExtensions
 
         builder.Services.AddReverseProxy()
             .AddTransforms<RetryResponseTransform>()
+            .AddTransforms<DrainSignalTransform>()
+            .AddTransforms<HedgeTicketTransform>()
             .AddServiceDiscoveryDestinationResolver();
         builder.AddGatewayHealthAndBalancing();
 
         builder.Services.AddHostedService<GoProxyUrlLogger>();
+        builder.Services.TryAddSingleton(sp => new ImmutableAnswerStore(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxBytes));
+        builder.Services.TryAddSingleton(sp => new PendingAnswers(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxCaptureBytes));
 
         return builder;
     }
@@ -47,7 +53,9 @@ public static class GatewayExtensions
     private static void AddGatewayHealthAndBalancing<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>());
+        builder.Services.TryAddSingleton<MaxFailsPassiveHealthPolicy>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>(sp => sp.GetRequiredService<MaxFailsPassiveHealthPolicy>()));
+        builder.Services.TryAddSingleton<HedgingState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RendezvousLoadBalancingPolicy>());
         // Replaces YARP's default factory (registered with TryAdd by AddReverseProxy).
@@ -55,11 +63,14 @@ public static class GatewayExtensions
     }
 
     /// <summary>
-    /// The proxy pipeline: retry on another node first (it re-runs what follows), then YARP's session affinity, load
+    /// The memory cache of immutable answers first (a hit never reaches the proxy), then the proxy pipeline: retry on
+    /// another node first (it re-runs what follows), then YARP's session affinity, load
     /// balancing and passive health checks; the forwarder runs last.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Immutable answers the gateway already holds never reach the proxy.
+        app.UseMiddleware<ImmutableAnswerCache>();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RetryOnAnotherNodeMiddleware>();

@@ -30,18 +30,36 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
-    /// <summary>How often each node's readiness is probed. Default 5 s.</summary>
-    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often each node's readiness is probed. Default 1 s: with <see cref="HealthProbeTimeout"/> 1 s and
+    /// <see cref="HealthProbeTimeoutsToEject"/> 1, a node that accepts connections but no longer answers (frozen,
+    /// stopped, wedged) is out within about 2 s. A probe costs the node one cheap request per gateway per interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a probe may take. Default 2 s.</summary>
-    public TimeSpan HealthProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long a probe may take before it counts as timed out. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan HealthProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The path probed on each node. Default "/health/ready".</summary>
     public string HealthProbePath { get; set; } = "/health/ready";
 
-    /// <summary>Consecutive failed probes that take a node out. Default 3.</summary>
+    /// <summary>
+    /// Consecutive failed probes (an error answer such as 503, a refused or reset connection) that take a node out.
+    /// Default 3.
+    /// </summary>
     [Range(1, 100)]
     public int HealthProbeFailuresToEject { get; set; } = 3;
+
+    /// <summary>
+    /// Consecutive probes without any answer within <see cref="HealthProbeTimeout"/> that take out a node that was
+    /// answering. Default 1: a node that accepted the connection and then said nothing for a whole second is in a grey
+    /// failure, and every request sent to it meanwhile stalls. (A node not yet heard from, as when the gateway starts,
+    /// needs <see cref="HealthProbeFailuresToEject"/>.) A probe answered with the drain signal takes a node out at once too.
+    /// </summary>
+    [Range(1, 100)]
+    public int HealthProbeTimeoutsToEject { get; set; } = 1;
 
     /// <summary>Consecutive successful probes that bring an ejected node back. Default 2.</summary>
     [Range(1, 100)]
@@ -89,7 +107,89 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Hedging of GET/HEAD requests a node leaves unanswered (no response headers): after a delay derived from recent
+    /// latency, the same request also goes to the next node in rendezvous rank; the first good answer wins and the
+    /// other request is cancelled.
+    /// </summary>
+    public HedgingOptions Hedging { get; set; } = new();
+
+    /// <summary>
+    /// The gateway's memory cache of immutable answers (committed <c>.info</c>, <c>.mod</c> and small <c>.zip</c>
+    /// files, authenticated checksum tiles): a warm request for one of them never leaves the gateway.
+    /// </summary>
+    public GatewayCacheOptions Cache { get; set; } = new();
+
     /// <summary>A node that does not accept a TCP connection within this time counts as failed. Default 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Configuration section "Gateway:Hedging" (see <see cref="GatewayOptions.Hedging"/>).</summary>
+public sealed class HedgingOptions
+{
+    /// <summary>Whether requests are hedged at all. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The hedge delay is this multiple of the 95th percentile of recent time-to-headers of good answers (the last
+    /// 256), bounded by <see cref="MinDelay"/> and <see cref="MaxDelay"/>. Default 2.
+    /// </summary>
+    public double LatencyMultiplier { get; set; } = 2;
+
+    /// <summary>
+    /// The shortest hedge delay. Default 250 ms: short enough that a request caught on a frozen node moves within a
+    /// quarter of a second, long enough that a GC pause or a busy core does not double the traffic.
+    /// </summary>
+    public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest hedge delay, also used until enough latencies are known. Default 1 s.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Hedges may add at most this share of requests, in percent (a token bucket: every request adds
+    /// <c>BudgetPercent / 100</c> of a token, every hedge takes one). Default 10.
+    /// </summary>
+    public double BudgetPercent { get; set; } = 10;
+
+    /// <summary>The token bucket's size: hedges allowed in a burst. Default 10.</summary>
+    public int BudgetBurst { get; set; } = 10;
+
+    /// <summary>
+    /// A request whose node was taken out while it waited is moved to the next node whatever the budget says; this is
+    /// how often a waiting request looks at its node's health. Default 50 ms.
+    /// </summary>
+    public TimeSpan MoveCheckInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// After a hedge won, the first request is given until this long after it was sent to answer anyway; if it has not
+    /// answered by then (or failed), it is cancelled and counts as a failed request of its node (max_fails), so a node
+    /// that hangs on requests while passing its probes is still taken out. Default 2 s.
+    /// </summary>
+    public TimeSpan UnansweredAfter { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>Configuration section "Gateway:Cache" (see <see cref="GatewayOptions.Cache"/>).</summary>
+public sealed class GatewayCacheOptions
+{
+    /// <summary>Whether the gateway keeps immutable answers in memory. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Bytes the cache may hold in all (read at start). Default 128 MiB.</summary>
+    public long MaxBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>The largest answer kept. Default 2 MiB: every .info and .mod, and the zips of small modules.</summary>
+    public long MaxEntryBytes { get; set; } = 2L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes that answers being copied into the cache may hold at once (read at start); an answer beyond it streams
+    /// through without a copy. Default 32 MiB.
+    /// </summary>
+    public long MaxCaptureBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a request waits for a concurrent request of the same path that is already at a node before it goes to a
+    /// node itself (nginx's <c>proxy_cache_lock_timeout</c>). Default 10 s.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

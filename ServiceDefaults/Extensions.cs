@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -125,7 +126,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>
     /// Graceful drain on SIGTERM (<see cref="IDrainState"/>): <c>/health/ready</c> fails at once (the "draining"
     /// check; liveness stays healthy), the service keeps serving for "Drain:Delay" (default 5 s in Production, 0 in
-    /// Development) while <see cref="IDrainParticipant"/>s run, then Kestrel finishes the requests in flight within
+    /// Development) while <see cref="IDrainParticipant"/>s run, every answer meanwhile carrying
+    /// <see cref="DrainSignal.HeaderName"/> and <c>Connection: close</c> (gateways take the node out on the first one),
+    /// then Kestrel finishes the requests in flight within
     /// "Drain:ShutdownTimeout" (default 30 s) and the process exits.
     /// </summary>
     public static TBuilder AddGracefulDrain<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -138,6 +141,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>, IHostEnvironment>((host, drain, environment) =>
             host.ShutdownTimeout = (drain.Value.Delay ?? DrainOptions.DefaultDelay(environment.IsDevelopment())) + drain.Value.ShutdownTimeout);
         builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, DrainSignalStartupFilter>());
 
         return builder;
     }

@@ -95,7 +95,8 @@ public static partial class GoProxyApi
             return Failure(context, new Outcome(OutcomeKind.NotFound, $"{request.ModulePath}@{version}: {invalid}"));
         }
 
-        var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken);
+        // A first look: concurrent misses of one file share the question; the filler looks again before it fetches.
+        var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken, firstLook: true);
         if (committed is null)
         {
             var outcome = await filler.EnsureFilledAsync(fill, cancellationToken);

@@ -4,7 +4,7 @@ namespace ModMesh.Coordination.Redis;
 /// Names and tuning of the Redis coordinators. The defaults give the cluster-wide names every ModMesh service must
 /// agree on: locks <c>modmesh:lock:{resource}</c>, negative entries <c>modmesh:neg:{key}</c>, "filled" events on the
 /// channel <c>modmesh:filled:{key}</c>, fill jobs on the stream <c>modmesh:fills</c> read by the group <c>fetchers</c>,
-/// consumer heartbeats <c>modmesh:alive:fetchers:{consumer}</c> and the set of heartbeating consumers
+/// the wake-up of waiting readers on the channel <c>modmesh:fills:added</c>, consumer heartbeats <c>modmesh:alive:fetchers:{consumer}</c> and the set of heartbeating consumers
 /// <c>modmesh:consumers:fetchers</c>. Under a host they are bound from "ModMesh:Coordination"
 /// (<see cref="SectionName"/>) and validated at start-up.
 /// </summary>
@@ -24,7 +24,10 @@ public sealed class RedisCoordinationOptions
 
     /// <summary>
     /// How often <see cref="IFillQueue.ReadAsync"/> asks again while it waits for new jobs (StackExchange.Redis cannot
-    /// block on <c>XREADGROUP</c>). Default 150 ms: the delay a waiting fetcher adds to a new job, at worst.
+    /// block on <c>XREADGROUP</c>). A waiting reader normally wakes at once on the notice every enqueue publishes
+    /// (<c>modmesh:fills:added</c>); polling is the fallback when that notice is lost (Redis restarting, the
+    /// subscription not up yet), and the time a dead consumer's jobs wait for the next look. Default 150 ms: the delay
+    /// a waiting fetcher adds to a new job when the notice is lost, at worst.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(150);
 
@@ -52,6 +55,9 @@ public sealed class RedisCoordinationOptions
     internal string FilledChannel(string key) => KeyPrefix + "filled:" + key;
 
     internal string FillStream => KeyPrefix + "fills";
+
+    /// <summary>The pub/sub channel an enqueue publishes on after its <c>XADD</c>, to wake waiting readers.</summary>
+    internal string FillAddedChannel => FillStream + ":added";
 
     internal string HeartbeatKey(string consumer) => KeyPrefix + "alive:" + ConsumerGroup + ":" + consumer;
 

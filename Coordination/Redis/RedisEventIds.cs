@@ -9,4 +9,6 @@ internal static class RedisEventIds
     public const int TookOverDeadConsumer = 3104;
     public const int HeartbeatFailed = 3105;
     public const int HeartbeatRecovered = 3106;
+    public const int WakeUpPublishFailed = 3107;
+    public const int WakeUpSubscribeFailed = 3108;
 }

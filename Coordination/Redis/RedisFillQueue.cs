@@ -13,12 +13,23 @@ namespace ModMesh.Coordination.Redis;
 /// <c>job</c> and its signature (<see cref="FillJobSigner"/>) in the field <c>sig</c>. Read takes, in this order:
 /// jobs pending with a consumer whose heartbeat is gone (<c>XCLAIM</c>, at once), jobs pending longer than the reclaim
 /// time (<c>XAUTOCLAIM</c>, the fallback for consumers that never sent a heartbeat), then new ones
-/// (<c>XREADGROUP &gt;</c>); delivery counts of claimed entries come from <c>XPENDING</c>. StackExchange.Redis cannot
-/// block on <c>XREADGROUP</c>, so the read polls every <see cref="RedisCoordinationOptions.PollInterval"/> (looking for
-/// dead consumers each time) until the wait runs out. Acknowledge is <c>XACK</c> + <c>XDEL</c>, so the stream holds
-/// only unfinished jobs.
+/// (<c>XREADGROUP &gt;</c>); delivery counts of claimed entries come from <c>XPENDING</c>. Acknowledge is <c>XACK</c> +
+/// <c>XDEL</c>, so the stream holds only unfinished jobs.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Waiting: StackExchange.Redis cannot block on <c>XREADGROUP</c>, so after a successful <c>XADD</c> an enqueue
+/// publishes the new entry's id on the channel <c>modmesh:fills:added</c>, and a read with nothing to take waits for
+/// that notice and reads again at once. Each queue instance subscribes once (lazily, on its first read that may wait;
+/// the read awaits the subscription's confirmation, so a job enqueued after a read began waiting wakes it), and every
+/// notice wakes every read waiting in this process (a shared generation, replaced on each notice); those that find
+/// nothing wait again. The notice only wakes: its content is ignored, and jobs are read and signature-checked from the
+/// stream as always (the subscription lasts as long as the multiplexer, which re-subscribes after a reconnect). The
+/// fallback is polling every <see cref="RedisCoordinationOptions.PollInterval"/> (looking for dead consumers at each
+/// poll, not on a notice) until the wait runs out, so a lost notice (a failed publish, a restarting Redis, a
+/// subscription not up yet) delays a job by at most one poll and never loses it. A failed publish does not fail the
+/// enqueue (the job is in the stream); it is logged at Debug.
+/// </para>
 /// <para>
 /// Trust: a job is delivered only when its signature checks out under the shared key. An unsigned, malformed or
 /// forged entry (someone with write access to Redis but not the key) is logged, counted
@@ -54,6 +65,13 @@ public sealed partial class RedisFillQueue : IFillQueue
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly RedisKey _stream;
+    private readonly RedisChannel _wakeChannel;
+    private readonly Action<RedisChannel, RedisValue> _onWake;
+    private readonly Lock _wakeGate = new();
+    // The current generation of waiting readers: completed (and replaced) by each "added" notice, waking all of them.
+    private TaskCompletionSource _wake = NewWakeGeneration();
+    // The subscription to the "added" channel: true once confirmed; false after a failure (the next read tries again).
+    private Task<bool>? _wakeSubscription;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _takenOver;
     // Consumers that started a heartbeat here and have not read yet: what is pending under their name at that point
@@ -81,22 +99,35 @@ public sealed partial class RedisFillQueue : IFillQueue
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _stream = _options.FillStream;
+        _wakeChannel = RedisChannel.Literal(_options.FillAddedChannel);
+        _onWake = (_, _) => Interlocked.Exchange(ref _wake, NewWakeGeneration()).TrySetResult();
         var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _rejected = meter.CreateCounter<long>("modmesh.fill.jobs.rejected", description: "Fill jobs read from Redis and dropped undelivered, by reason (unsigned, malformed, forged).");
         _takenOver = meter.CreateCounter<long>("modmesh.fill.jobs.taken_over", description: "Fill jobs taken from a consumer whose heartbeat was gone.");
     }
 
     /// <inheritdoc />
-    public Task EnqueueAsync(FillJob job, CancellationToken cancellationToken)
+    public async Task EnqueueAsync(FillJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         cancellationToken.ThrowIfCancellationRequested();
 
         string json = JsonSerializer.Serialize(job, RedisJsonContext.Default.FillJob);
         NameValueEntry[] fields = [new(JobField, json), new(SignatureField, _signer.Sign(job))];
-        return _redis.GetDatabase()
+        var id = await _redis.GetDatabase()
             .StreamAddAsync(_stream, fields, messageId: null, maxLength: _options.StreamMaxLength, useApproximateMaxLength: true)
-            .WaitAsync(cancellationToken);
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The job is in the stream: the enqueue has succeeded, whatever happens to the notice (not cancelled from here
+        // on; bounded by the multiplexer's timeout). A lost notice costs a waiting reader at most one poll.
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(_wakeChannel, id).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            Log.WakeUpPublishFailed(_logger, _wakeChannel.ToString(), ex.Message);
+        }
     }
 
     /// <inheritdoc />
@@ -110,6 +141,12 @@ public sealed partial class RedisFillQueue : IFillQueue
         cancellationToken.ThrowIfCancellationRequested();
 
         long started = _timeProvider.GetTimestamp();
+        if (wait > TimeSpan.Zero)
+        {
+            // Confirmed before the first look at the stream's new entries: from then on an enqueue wakes this read.
+            await SubscribeToWakeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var taken = new List<FillJobDelivery>();
         if (_restarted.ContainsKey(consumer))
         {
@@ -133,15 +170,17 @@ public sealed partial class RedisFillQueue : IFillQueue
             await WithGroupAsync(() => ReclaimAsync(consumer, maxCount - taken.Count, reclaimAfter, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
-        bool first = true;
+        bool polled = false;
         while (true)
         {
-            if (!first && taken.Count < maxCount)
+            if (polled && taken.Count < maxCount)
             {
                 await WithGroupAsync(() => TakeOverDeadAsync(consumer, maxCount, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
-            first = false;
+            // Taken before looking: a job added after this look publishes its notice after it, which completes this
+            // generation (or a later look finds the job).
+            var woken = Volatile.Read(ref _wake).Task;
             if (taken.Count < maxCount)
             {
                 await WithGroupAsync(() => ReadNewAsync(consumer, maxCount - taken.Count, taken, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -153,7 +192,8 @@ public sealed partial class RedisFillQueue : IFillQueue
                 return taken;
             }
 
-            await Task.Delay(remaining < _options.PollInterval ? remaining : _options.PollInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+            // Woken by a notice, only new entries are worth a look; after a poll (or the wait's end), dead consumers' too.
+            polled = !await WaitForNoticeAsync(woken, remaining < _options.PollInterval ? remaining : _options.PollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -177,6 +217,78 @@ public sealed partial class RedisFillQueue : IFillQueue
         heartbeat.Start();
         _restarted[consumer] = true;
         return heartbeat;
+    }
+
+    private static TaskCompletionSource NewWakeGeneration() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// This instance's one subscription to the "added" channel, made on first use and again after a failure. Never
+    /// throws: without it the reads poll (a failure is logged at Debug).
+    /// </summary>
+    private Task<bool> SubscribeToWakeAsync()
+    {
+        var current = Volatile.Read(ref _wakeSubscription);
+        if (current is { IsCompletedSuccessfully: true, Result: true })
+        {
+            return current;
+        }
+
+        lock (_wakeGate)
+        {
+            current = _wakeSubscription;
+            if (current is null || current is { IsCompletedSuccessfully: true, Result: false })
+            {
+                current = _wakeSubscription = SubscribeAsync(again: current is not null);
+            }
+
+            return current;
+        }
+
+        async Task<bool> SubscribeAsync(bool again)
+        {
+            var subscriber = _redis.GetSubscriber();
+            try
+            {
+                if (again)
+                {
+                    // A failed SUBSCRIBE leaves the handler registered in the multiplexer: drop it, so this does not add
+                    // a second one.
+                    await subscriber.UnsubscribeAsync(_wakeChannel, _onWake).ConfigureAwait(false);
+                }
+
+                await subscriber.SubscribeAsync(_wakeChannel, _onWake).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                Log.WakeUpSubscribeFailed(_logger, _wakeChannel.ToString(), ex.Message);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="woken"/> (a notice) or <paramref name="poll"/> on the injected clock, whichever comes
+    /// first. Returns whether the notice came first.
+    /// </summary>
+    private async Task<bool> WaitForNoticeAsync(Task woken, TimeSpan poll, CancellationToken cancellationToken)
+    {
+        if (woken.IsCompleted)
+        {
+            return true;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(poll, _timeProvider, stop.Token);
+        if (await Task.WhenAny(woken, delay).ConfigureAwait(false) == woken)
+        {
+            await stop.CancelAsync().ConfigureAwait(false); // drop the timer
+            cancellationToken.ThrowIfCancellationRequested();
+            return true;
+        }
+
+        await delay.ConfigureAwait(false); // throws when the caller cancelled
+        return false;
     }
 
     /// <summary>Claims the pending jobs of consumers that announced themselves and whose heartbeat is gone.</summary>
@@ -497,5 +609,11 @@ public sealed partial class RedisFillQueue : IFillQueue
 
         [LoggerMessage(RedisEventIds.HeartbeatRecovered, LogLevel.Information, "The heartbeat of {Consumer} works again.")]
         public static partial void HeartbeatRecovered(ILogger logger, string consumer);
+
+        [LoggerMessage(RedisEventIds.WakeUpPublishFailed, LogLevel.Debug, "Enqueued a fill job, but could not publish its notice on {Channel} (waiting readers find it at their next poll): {Reason}")]
+        public static partial void WakeUpPublishFailed(ILogger logger, string channel, string reason);
+
+        [LoggerMessage(RedisEventIds.WakeUpSubscribeFailed, LogLevel.Debug, "Could not subscribe to {Channel} (reads poll until a later read subscribes): {Reason}")]
+        public static partial void WakeUpSubscribeFailed(ILogger logger, string channel, string reason);
     }
 }

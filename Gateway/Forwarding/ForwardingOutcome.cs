@@ -76,6 +76,11 @@ internal static class ForwardingOutcomes
         _ => ForwardingOutcome.Success,
     };
 
+    /// <summary><see cref="ForAnswer(int, StringValues)"/> for an answer as the forwarder's HTTP client received it.</summary>
+    public static ForwardingOutcome ForAnswer(HttpResponseMessage response) =>
+        ForAnswer((int)response.StatusCode,
+            response.Headers.TryGetValues(FailureBlame.HeaderName, out var values) ? new StringValues(values.ToArray()) : StringValues.Empty);
+
     /// <summary>True for the outcomes the passive health policy holds against the node.</summary>
     public static bool IsNodeFailure(this ForwardingOutcome outcome) =>
         outcome is ForwardingOutcome.TransportFailure or ForwardingOutcome.Timeout or ForwardingOutcome.FailureStatus;

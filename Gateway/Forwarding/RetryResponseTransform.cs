@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Primitives;
-using ModMesh.Protocol;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -29,7 +27,7 @@ internal sealed class RetryResponseTransform : ITransformProvider
     private static ValueTask Transform(ResponseTransformContext context)
     {
         if (context.ProxyResponse is { } response
-            && ForwardingOutcomes.ForAnswer((int)response.StatusCode, Blame(response)) == ForwardingOutcome.FailureStatus
+            && ForwardingOutcomes.ForAnswer(response) == ForwardingOutcome.FailureStatus
             && context.HttpContext.Features.Get<RetryAttempt>() is { CanRetry: true } attempt
             && !context.HttpContext.RequestAborted.IsCancellationRequested
             && !context.HttpContext.Response.HasStarted)
@@ -40,7 +38,4 @@ internal sealed class RetryResponseTransform : ITransformProvider
 
         return ValueTask.CompletedTask;
     }
-
-    private static StringValues Blame(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(FailureBlame.HeaderName, out var values) ? new StringValues(values.ToArray()) : StringValues.Empty;
 }

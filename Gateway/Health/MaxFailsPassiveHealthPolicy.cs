@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway.Forwarding;
+using ModMesh.Gateway.Forwarding.Hedging;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
@@ -60,7 +61,25 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
             return;
         }
 
-        var outcome = ForwardingOutcomes.Classify(context);
+        // The answer came from a hedge on another node: the first node's request is judged on its own
+        // (HedgingHandler reports it through RecordFailure if it stays unanswered or fails).
+        if (context.Features.Get<HedgeTicket>() is { HedgeWinner: not null })
+        {
+            return;
+        }
+
+        Record(cluster, destination, ForwardingOutcomes.Classify(context), context.Response.StatusCode);
+    }
+
+    /// <summary>
+    /// A failed request of <paramref name="destination"/> that YARP did not see: the first request of a hedged pair,
+    /// which stayed unanswered (<see cref="ForwardingOutcome.Timeout"/>) or failed after the hedge had won.
+    /// </summary>
+    public void RecordFailure(ClusterState cluster, DestinationState destination, ForwardingOutcome outcome) =>
+        Record(cluster, destination, outcome, statusCode: 0);
+
+    private void Record(ClusterState cluster, DestinationState destination, ForwardingOutcome outcome, int statusCode)
+    {
         var options = _options.CurrentValue;
         var maxFails = ClusterMetadata.GetInt32(cluster, CountMetadataKey, options.MaxFails, minimum: 1, _logger);
         var failTimeout = ClusterMetadata.GetTimeSpan(cluster, FailTimeoutMetadataKey, options.FailTimeout, _logger);
@@ -72,7 +91,7 @@ internal sealed partial class MaxFailsPassiveHealthPolicy : IPassiveHealthCheckP
         switch (decision)
         {
             case WindowDecision.Counted:
-                Log.FailureCounted(_logger, destination.DestinationId, outcome, context.Response.StatusCode);
+                Log.FailureCounted(_logger, destination.DestinationId, outcome, statusCode);
                 break;
             case WindowDecision.Eject:
                 Log.Ejected(_logger, destination.DestinationId, cluster.ClusterId, maxFails, failTimeout, outcome);

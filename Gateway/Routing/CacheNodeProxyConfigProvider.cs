@@ -83,10 +83,14 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
             ClusterId = ClusterId,
             LoadBalancingPolicy = options.LoadBalancingPolicy,
             Destinations = destinations,
-            // Probes of /health/ready take a dead or draining node out (3 failures) and bring it back (2 successes);
+            // Probes of /health/ready take a dead node out (3 failures), a silent one sooner (1 timeout), a draining one at
+            // once, and bring it back (2 successes);
             // failed requests take it out nginx-style (max_fails within fail_timeout, out for fail_timeout).
             HealthCheck = new HealthCheckConfig
             {
+                // nginx's rule when every server is marked failed: try them all anyway rather than answer 503 from the
+                // gateway (a probe hiccup on every node at once must not take the whole proxy down).
+                AvailableDestinationsPolicy = Yarp.ReverseProxy.Health.HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
                 Active = new ActiveHealthCheckConfig
                 {
                     Enabled = true,
@@ -108,6 +112,7 @@ internal sealed class CacheNodeProxyConfigProvider : IProxyConfigProvider, IDisp
                 [Health.MaxFailsPassiveHealthPolicy.FailTimeoutMetadataKey] = options.FailTimeout.ToString("c", CultureInfo.InvariantCulture),
                 [Health.FailuresAndSuccessesActiveHealthPolicy.FailuresMetadataKey] = options.HealthProbeFailuresToEject.ToString(CultureInfo.InvariantCulture),
                 [Health.FailuresAndSuccessesActiveHealthPolicy.SuccessesMetadataKey] = options.HealthProbeSuccessesToReadmit.ToString(CultureInfo.InvariantCulture),
+                [Health.FailuresAndSuccessesActiveHealthPolicy.TimeoutsMetadataKey] = options.HealthProbeTimeoutsToEject.ToString(CultureInfo.InvariantCulture),
             },
             HttpRequest = new ForwarderRequestConfig
             {

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using ModMesh.Gateway.Forwarding.Hedging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ModMesh.Gateway.Routing;
@@ -24,10 +25,13 @@ internal sealed class ForwarderClient : ForwarderHttpClientFactory
     private readonly IOptionsMonitor<GatewayOptions> _options;
     private readonly Counter<long> _connectionsOpened;
 
-    public ForwarderClient(ILogger<ForwarderHttpClientFactory> logger, IOptionsMonitor<GatewayOptions> options, IMeterFactory meterFactory)
+    private readonly HedgingState _hedging;
+
+    public ForwarderClient(ILogger<ForwarderHttpClientFactory> logger, IOptionsMonitor<GatewayOptions> options, IMeterFactory meterFactory, HedgingState hedging)
         : base(logger)
     {
         _options = options;
+        _hedging = hedging;
         _connectionsOpened = meterFactory.Create(GatewayTelemetry.MeterName)
             .CreateCounter<long>(GatewayTelemetry.ConnectionsOpened, description: "TCP connections the gateway opened to cache nodes.");
     }
@@ -51,6 +55,10 @@ internal sealed class ForwarderClient : ForwarderHttpClientFactory
         handler.ConnectTimeout = options.ConnectTimeout;
         handler.ConnectCallback = ConnectAsync;
     }
+
+    /// <summary>Requests carrying a hedge ticket pass through <see cref="HedgingHandler"/> (probes do not carry one).</summary>
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
+        new HedgingHandler(base.WrapHandler(context, handler), _hedging);
 
     /// <summary>What SocketsHttpHandler does by default (a dual-mode TCP socket, no Nagle), plus the count.</summary>
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

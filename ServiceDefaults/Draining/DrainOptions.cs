@@ -6,10 +6,12 @@ public sealed class DrainOptions
     public const string SectionName = "Drain";
 
     /// <summary>
-    /// How long the service keeps serving, with <c>/health/ready</c> failing, after it is asked to stop and before
-    /// the server stops accepting requests. Long enough for the gateway's probes to take the node out (interval ×
-    /// failures to eject) or for its passive checks and retries to move traffic. Default: 5 s in Production,
-    /// 0 in Development (in-process test hosts stop at once). Set "Drain:Delay" to override.
+    /// How long the service keeps serving, with <c>/health/ready</c> failing and every answer carrying the drain
+    /// signal (<see cref="DrainSignal.HeaderName"/>), after it is asked to stop and before the server stops accepting
+    /// requests. The slowest way a gateway learns of the drain is its next probe (an interval plus the probe's time:
+    /// about 2 s with the gateway's defaults of 1 s and 1 s); under traffic the first answer does it at once. Default:
+    /// 5 s in Production, which covers that and leaves Kubernetes time to update its endpoints; 0 in Development
+    /// (in-process test hosts stop at once). Set "Drain:Delay" to override.
     /// </summary>
     public TimeSpan? Delay { get; set; }
 

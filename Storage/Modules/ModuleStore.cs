@@ -92,20 +92,32 @@ public sealed class ModuleStore
     public static bool IsImmutableKey(string key) =>
         key.StartsWith(ModulesRoot, StringComparison.Ordinal) || key.StartsWith(SumdbRoot, StringComparison.Ordinal);
 
-    /// <summary>True when <paramref name="file"/> of the version is committed.</summary>
-    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when <paramref name="file"/> of the version is committed. With <paramref name="firstLook"/>, concurrent
+    /// looks share one question to the shared store, "not committed" included (see <see cref="GetCommittedAsync"/>).
+    /// </summary>
+    public async ValueTask<bool> IsCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken, bool firstLook = false)
     {
         var key = KeyOf(version, file);
-        return _known.TryGet(key, out _) ||
-            await Blobs.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+        if (_known.TryGet(key, out _))
+        {
+            return true;
+        }
+
+        var properties = Blobs is TieredBlobStore tier
+            ? await tier.StatAsync(key, firstLook, cancellationToken).ConfigureAwait(false)
+            : await Blobs.StatAsync(key, cancellationToken).ConfigureAwait(false);
+        return properties is not null;
     }
 
     /// <summary>
     /// A committed file for serving (see <see cref="CommittedFile"/>), or null when it is not committed. Warm hits are
     /// answered from memory: the bytes of small files, the path and properties of large local files. A large file of
-    /// a remote store comes back as an open reader.
+    /// a remote store comes back as an open reader. With <paramref name="firstLook"/>, concurrent first looks at a
+    /// file that is not committed share one question to the shared store (a burst of clients for an uncached file):
+    /// for callers that, on null, ask the filler, which looks again.
     /// </summary>
-    public async ValueTask<CommittedFile?> GetCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    public async ValueTask<CommittedFile?> GetCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken, bool firstLook = false)
     {
         var key = KeyOf(version, file);
         if (_known.TryGet(key, out var known))
@@ -113,7 +125,9 @@ public sealed class ModuleStore
             return known;
         }
 
-        var reader = await Blobs.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var reader = firstLook && Blobs is TieredBlobStore tier
+            ? await tier.OpenReadAsync(key, shareMiss: true, cancellationToken).ConfigureAwait(false)
+            : await Blobs.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (reader is null)
         {
             return null;

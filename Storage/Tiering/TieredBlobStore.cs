@@ -32,7 +32,8 @@ public sealed class TieredBlobStore : IBlobStore
     /// Copies into the tier in progress, by key: a burst of misses for one blob (every client that waited for a fill
     /// asks at once) waits for the first copy and is answered locally, instead of each reading the shared store.
     /// </summary>
-    private readonly ConcurrentDictionary<string, Task> _copying = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<BlobProperties?>> _statting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<bool>> _copying = new(StringComparer.Ordinal);
 
     /// <summary>How long a miss waits for another reader's copy of the same blob before reading the shared store itself.</summary>
     private static readonly TimeSpan CopyWait = TimeSpan.FromSeconds(5);
@@ -76,7 +77,15 @@ public sealed class TieredBlobStore : IBlobStore
     public (long Memory, long Disk) Usage => (_memory?.Bytes ?? 0, _disk?.Bytes ?? 0);
 
     /// <inheritdoc />
-    public async ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken) => StatAsync(key, shareMiss: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StatAsync(string, CancellationToken)"/>, where concurrent stats of one immutable key share one
+    /// question to the shared store. Every caller may take a "there" from it (immutable blobs never change); only
+    /// callers that pass <paramref name="shareMiss"/> take a "not there" (see <see cref="OpenReadAsync(string, bool, CancellationToken)"/>),
+    /// the others ask again.
+    /// </summary>
+    public async ValueTask<BlobProperties?> StatAsync(string key, bool shareMiss, CancellationToken cancellationToken)
     {
         if (!IsImmutable(key))
         {
@@ -89,17 +98,59 @@ public sealed class TieredBlobStore : IBlobStore
             return known;
         }
 
-        var properties = await _shared.StatAsync(key, cancellationToken).ConfigureAwait(false);
-        if (properties is not null)
+        var mine = new TaskCompletionSource<BlobProperties?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asking = _statting.GetOrAdd(key, mine.Task);
+        if (!ReferenceEquals(asking, mine.Task))
         {
-            _stats.Set(key, properties);
+            try
+            {
+                var answer = await asking.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (answer is not null || shareMiss)
+                {
+                    return answer;
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The first caller's question failed (or it gave up): ask ourselves, and meet its failure first-hand.
+            }
+
+            return await _shared.StatAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        return properties;
+        try
+        {
+            var properties = await _shared.StatAsync(key, cancellationToken).ConfigureAwait(false);
+            if (properties is not null)
+            {
+                _stats.Set(key, properties);
+            }
+
+            mine.TrySetResult(properties);
+            return properties;
+        }
+        catch (Exception ex)
+        {
+            mine.TrySetException(ex);
+            throw;
+        }
+        finally
+        {
+            _statting.TryRemove(new KeyValuePair<string, Task<BlobProperties?>>(key, mine.Task));
+        }
     }
 
     /// <inheritdoc />
-    public async ValueTask<BlobReader?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<BlobReader?> OpenReadAsync(string key, CancellationToken cancellationToken) => OpenReadAsync(key, shareMiss: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="OpenReadAsync(string, CancellationToken)"/>, where a reader that joins another reader's shared read
+    /// may take its "not there" too (<paramref name="shareMiss"/>): for a caller to whom a "not there" that was true a
+    /// moment before it asked is harmless (the cache node's first look, which then asks the filler, and the filler
+    /// looks again). Without it, such a reader asks the shared store itself, so a reader that learnt of a commit never
+    /// gets a "not there" from a read that began before the commit.
+    /// </summary>
+    public async ValueTask<BlobReader?> OpenReadAsync(string key, bool shareMiss, CancellationToken cancellationToken)
     {
         if (!IsImmutable(key))
         {
@@ -111,12 +162,17 @@ public sealed class TieredBlobStore : IBlobStore
             return local;
         }
 
-        if (_copying.TryGetValue(key, out var copying))
+        // One reader of the shared store per blob at a time: the first registers before it asks the shared store, so a
+        // burst of readers (every client that waited for a fill asks the moment it is committed) costs one shared read
+        // and one copy into the tier, and the others read the copy.
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var copying = _copying.GetOrAdd(key, done.Task);
+        if (!ReferenceEquals(copying, done.Task))
         {
-            // Another reader is copying this blob into the tier right now: wait for it (bounded), then read locally.
+            var found = true;
             try
             {
-                await copying.WaitAsync(CopyWait, cancellationToken).ConfigureAwait(false);
+                found = await copying.WaitAsync(CopyWait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -127,23 +183,39 @@ public sealed class TieredBlobStore : IBlobStore
             {
                 return copied;
             }
+
+            if (!found && shareMiss)
+            {
+                return null;
+            }
+
+            // The first reader found nothing (it may have asked before a commit this reader saw), kept no copy (too
+            // large), or is slow: read the shared store without a copy of our own.
+            return await ReadSharedAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        Interlocked.Increment(ref _misses);
-        Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
-        var writesBefore = Interlocked.Read(ref _writes);
-        var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (reader is null)
+        var handedOver = false;
+        var exists = false;
+        void Finished()
         {
-            return null;
+            _copying.TryRemove(new KeyValuePair<string, Task<bool>>(key, done.Task));
+            done.TrySetResult(exists);
         }
 
-        _stats.Set(key, reader.Properties);
-        if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
+        try
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var registered = _copying.TryAdd(key, done.Task);
-            try
+            Interlocked.Increment(ref _misses);
+            Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+            var writesBefore = Interlocked.Read(ref _writes);
+            var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            if (reader is null)
+            {
+                return null;
+            }
+
+            exists = true;
+            _stats.Set(key, reader.Properties);
+            if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
             {
                 await using (reader.ConfigureAwait(false))
                 {
@@ -157,54 +229,57 @@ public sealed class TieredBlobStore : IBlobStore
                     return new BlobReader(new MemoryStream(bytes, writable: false), reader.Properties);
                 }
             }
-            finally
+
+            if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
             {
-                if (registered)
+                // A file of its own for every copy: overlapping first reads each finish a copy, and replacing the
+                // index entry deletes the previous copy, never the one just moved in.
+                var final = $"{DiskPathOf(key)}.{Guid.NewGuid():N}";
+                var properties = reader.Properties;
+                var tee = new TeeToFileStream(reader.Content, final + ".part", properties.Length, completed =>
                 {
-                    _copying.TryRemove(new KeyValuePair<string, Task>(key, done.Task));
-                }
+                    try
+                    {
+                        if (!StillCurrentAsync(key, properties, writesBefore).AsTask().GetAwaiter().GetResult())
+                        {
+                            TryDelete(completed);
+                            return;
+                        }
 
-                done.TrySetResult();
-            }
-        }
-
-        if (_disk is not null && reader.Properties.Length <= _options.DiskBytes)
-        {
-            // A file of its own for every copy: overlapping first reads each finish a copy, and replacing the
-            // index entry deletes the previous copy, never the one just moved in.
-            var final = $"{DiskPathOf(key)}.{Guid.NewGuid():N}";
-            var properties = reader.Properties;
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var registered = _copying.TryAdd(key, done.Task);
-            void Finished()
-            {
-                if (registered)
-                {
-                    _copying.TryRemove(new KeyValuePair<string, Task>(key, done.Task));
-                }
-
-                done.TrySetResult();
-            }
-
-            var tee = new TeeToFileStream(reader.Content, final + ".part", properties.Length, completed =>
-            {
-                try
-                {
-                    if (!StillCurrentAsync(key, properties, writesBefore).AsTask().GetAwaiter().GetResult())
+                        File.Move(completed, final, overwrite: true);
+                        _disk.Set(key, (final, properties));
+                    }
+                    catch (IOException)
                     {
                         TryDelete(completed);
-                        return;
                     }
+                }, Finished);
 
-                    File.Move(completed, final, overwrite: true);
-                    _disk.Set(key, (final, properties));
-                }
-                catch (IOException)
-                {
-                    TryDelete(completed);
-                }
-            }, Finished);
-            return new BlobReader(tee, properties);
+                // The copy finishes (and releases the waiters) when this reader's stream ends or is disposed.
+                handedOver = true;
+                return new BlobReader(tee, properties);
+            }
+
+            return reader;
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                Finished();
+            }
+        }
+    }
+
+    /// <summary>A read of the shared store that keeps no copy (a reader that found another reader's copy missing).</summary>
+    private async ValueTask<BlobReader?> ReadSharedAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _misses);
+        Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+        var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (reader is not null)
+        {
+            _stats.Set(key, reader.Properties);
         }
 
         return reader;

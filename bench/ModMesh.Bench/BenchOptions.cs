@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public static readonly string[] AllSections = ["warm", "cold", "go", "growth", "scaling", "bigzip"];
 
-    /// <summary>A short run (every row, shorter loads, smaller S3 store, one go run each).</summary>
+    /// <summary>A short run (every row, shorter loads, one go run each).</summary>
     public bool Quick { get; init; }
 
     /// <summary>The sections to run, in <see cref="AllSections"/> order.</summary>
@@ -28,10 +28,14 @@ internal sealed record BenchOptions
     /// <summary>Versions written to the large folder store.</summary>
     public int LargeFolderVersions => 100_000;
 
-    /// <summary>Versions wanted in the large S3 store, and the time allowed for PUTting them.</summary>
+    /// <summary>Versions wanted in the large S3 store.</summary>
     public int LargeS3Versions => 100_000;
 
-    public TimeSpan S3FillBudget => Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(85);
+    /// <summary>
+    /// The time allowed for writing the large S3 store (in s3rver's folder layout, not PUT: 100,000 versions took 26 s
+    /// on the build machine at load 12). The same with <c>--quick</c>: the S3 growth target is only met at 100,000.
+    /// </summary>
+    public TimeSpan S3FillBudget => TimeSpan.FromSeconds(90);
 
     public bool Runs(string section) => Sections.Contains(section, StringComparer.Ordinal);
 

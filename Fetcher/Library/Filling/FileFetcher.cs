@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
@@ -97,6 +98,7 @@ internal sealed partial class FileFetcher(
 
     private async Task<Outcome> FillZipAsync(FillRequest request, CancellationToken token)
     {
+        var started = Stopwatch.GetTimestamp();
         var (outcome, spool) = await SpoolZipAsync(request, token).ConfigureAwait(false);
         if (spool is null)
         {
@@ -105,7 +107,9 @@ internal sealed partial class FileFetcher(
 
         await using (spool.ConfigureAwait(false))
         {
+            var spooled = Stopwatch.GetTimestamp();
             var report = Inspect(spool, request);
+            var checkedAt = Stopwatch.GetTimestamp();
             if (report.Problem is not null)
             {
                 return Rejected(request, $"the upstream zip breaks the module zip rules: {report.Problem}");
@@ -133,8 +137,12 @@ internal sealed partial class FileFetcher(
             }
 
             spool.Position = 0;
+            var verified = Stopwatch.GetTimestamp();
             var written = await store.CommitAsync(request.Key, ModuleFile.Zip, spool, token).ConfigureAwait(false);
             FetcherTelemetry.FilledBytes.Add(written.Length);
+            Log.ZipFilled(logger, request.ModulePath, request.Version, written.Length,
+                Stopwatch.GetElapsedTime(started, spooled).TotalMilliseconds, Stopwatch.GetElapsedTime(spooled, checkedAt).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(checkedAt, verified).TotalMilliseconds, Stopwatch.GetElapsedTime(verified).TotalMilliseconds);
             return Outcome.Ok;
         }
     }
@@ -275,6 +283,9 @@ internal sealed partial class FileFetcher(
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2108, Level = LogLevel.Debug, Message = "Zip of {ModulePath}@{Version} ({Bytes} bytes) filled: upstream to spool {SpoolMs:F1} ms, zip rules {CheckMs:F1} ms, checksums and go.mod {VerifyMs:F1} ms, commit {CommitMs:F1} ms")]
+        public static partial void ZipFilled(ILogger logger, string modulePath, string version, long bytes, double spoolMs, double checkMs, double verifyMs, double commitMs);
+
         [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Refused {ModulePath}@{Version} .{File} from upstream: {Reason}")]
         public static partial void Refused(ILogger logger, string modulePath, string version, string file, string reason);
     }

@@ -18,7 +18,8 @@ internal sealed class FillMemory(ModuleStore store, INegativeCache negative, IOp
     /// <summary>The outcome known without filling, or null when a fill is needed.</summary>
     public async Task<Outcome?> KnownAsync(FillRequest request, CancellationToken cancellationToken)
     {
-        if (await store.IsCommittedAsync(request.Key, request.File, cancellationToken).ConfigureAwait(false))
+        // A first look: a burst of misses shares one question; every filler looks again before it fetches.
+        if (await store.IsCommittedAsync(request.Key, request.File, cancellationToken, firstLook: true).ConfigureAwait(false))
         {
             return Outcome.Ok;
         }

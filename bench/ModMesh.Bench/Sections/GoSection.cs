@@ -59,6 +59,16 @@ internal static class GoSection
             }
 
             keep = last;
+
+            // Downloads that are not counted: the gateway's cache-hit path runs for the first time here (the cold runs
+            // only missed), and tiered JIT needs a few hundred calls to finish it (by hand, in a row: 1.61, 1.91, 1.81,
+            // 1.27, 1.44, 1.07, 1.13, 1.09 s against nginx's 1.11 s), so "warm" is measured as a proxy that has been
+            // serving, not one started seconds ago.
+            for (var i = 0; i < WarmUpDownloads; i++)
+            {
+                await DownloadAsync(context, corpus, keep!.Gateway!.Url).ConfigureAwait(false);
+            }
+
             var warm = new List<double>();
             for (var i = 0; i < runs; i++)
             {
@@ -81,7 +91,7 @@ internal static class GoSection
             context.Report.Add(new Row("go", $"{what} — nginx static tree", Describe(nginx)));
             var ratio = ColdSection.Percentile(warm, 50) / ColdSection.Percentile(nginx, 50);
             context.Report.Add(new Row("go", "go mod download: ModMesh warm / nginx static tree", "",
-                ratio.ToString("F2", CultureInfo.InvariantCulture) + "×", "≤ 1.3×", ratio <= 1.3));
+                ratio.ToString("F2", CultureInfo.InvariantCulture) + "×", "≤ 1.2×", ratio <= 1.2));
             var coldRatio = ColdSection.Percentile(cold, 50) / ColdSection.Percentile(direct, 50);
             context.Report.Add(new Row("go", "go mod download: ModMesh cold / upstream directly", "",
                 coldRatio.ToString("F2", CultureInfo.InvariantCulture) + "×", "≤ 1.3×", coldRatio <= 1.3));
@@ -118,6 +128,8 @@ internal static class GoSection
             }
         }
     }
+
+    private const int WarmUpDownloads = 5;
 
     private static async Task<double> DownloadAsync(BenchContext context, GoCorpus corpus, string goProxy)
     {

@@ -6,8 +6,9 @@ namespace ModMesh.Bench.Tools;
 
 /// <summary>
 /// nginx 1.22 (Debian's) as a foreground child process with a prefix, pid file, error log, temp and cache folders
-/// of its own under a temporary folder; /etc/nginx is never read or written. Either static files from a folder or
-/// <c>proxy_cache</c> in front of one upstream (the reference an ops team would deploy in front of a node).
+/// of its own under a temporary folder; /etc/nginx is never read or written. Static files from a folder,
+/// <c>proxy_cache</c> in front of one upstream (the reference an ops team would deploy in front of a node), or a plain
+/// load balancer in front of one upstream (what the gateway replaces).
 /// </summary>
 internal sealed class Nginx : IAsyncDisposable
 {
@@ -36,6 +37,30 @@ internal sealed class Nginx : IAsyncDisposable
                 location / { }
             }
             """);
+
+    /// <summary>
+    /// A plain reverse proxy (no cache) in front of <paramref name="upstreamUrl"/>: the classic load balancer set-up
+    /// the gateway replaces, with passive health checks (<c>max_fails=3 fail_timeout=30s</c>) and 32 keep-alive
+    /// connections to the node.
+    /// </summary>
+    public static Task<Nginx> StartLoadBalancerAsync(string upstreamUrl, string scratch)
+    {
+        var upstream = new Uri(upstreamUrl);
+        return StartAsync(scratch, port => $$"""
+            upstream modmesh_nodes {
+                server {{upstream.Host}}:{{upstream.Port}} max_fails=3 fail_timeout=30s;
+                keepalive 32;
+            }
+            server {
+                listen 127.0.0.1:{{port}} reuseport;
+                location / {
+                    proxy_pass http://modmesh_nodes;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                }
+            }
+            """);
+    }
 
     /// <summary><c>proxy_cache</c> in front of <paramref name="upstreamUrl"/> with 32 keep-alive connections to it.</summary>
     public static Task<Nginx> StartProxyCacheAsync(string upstreamUrl, string scratch)

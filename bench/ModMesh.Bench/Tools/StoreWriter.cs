@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -83,25 +82,34 @@ internal static class StoreWriter
     }
 
     /// <summary>
-    /// PUTs versions (.mod then .info each) into an s3rver bucket, 32 at a time, until done or <paramref name="budget"/>
-    /// runs out. s3rver accepts anonymous path-style requests. Returns the versions committed and the time taken.
+    /// Writes versions (.mod then .info each) straight into an s3rver bucket's folder as s3rver 3.7.1's file-system
+    /// store lays out objects (<c>{bucket}/{key}._S3rver_object</c>), 4 at a time, until done or
+    /// <paramref name="budget"/> runs out: PUTting 100,000 versions through s3rver takes minutes. Only the object
+    /// files are written: s3rver computes a missing <c>._S3rver_object.md5</c> on the first read and answers without a
+    /// <c>._S3rver_metadata.json</c> with its default content type (ModMesh's blob store neither sets nor reads one).
+    /// Returns the versions committed and the time taken.
     /// </summary>
-    public static async Task<(IReadOnlyList<(string Module, string Version)> Committed, TimeSpan Elapsed)> PutS3VersionsAsync(
-        string s3Url, string bucket, IReadOnlyList<(string Module, string Version)> versions, TimeSpan budget, CancellationToken cancellationToken)
+    public static (IReadOnlyList<(string Module, string Version)> Committed, TimeSpan Elapsed) WriteS3rverVersions(
+        string dataDirectory, string bucket, IReadOnlyList<(string Module, string Version)> versions, TimeSpan budget, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 32 }) { Timeout = TimeSpan.FromSeconds(30) };
+        var root = Path.Combine(dataDirectory, bucket);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(budget);
         var committed = new System.Collections.Concurrent.ConcurrentQueue<(string Module, string Version)>();
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = bounded.Token }, async (v, ct) =>
+            foreach (var module in versions.Select(v => v.Module).Distinct(StringComparer.Ordinal))
             {
-                await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".mod")}", Mod(v.Module), "text/plain; charset=utf-8", ct).ConfigureAwait(false);
-                await PutAsync(client, $"{s3Url}/{bucket}/{Key(v.Module, v.Version, ".info")}", Info(v.Module, v.Version), "application/json", ct).ConfigureAwait(false);
+                Directory.CreateDirectory(Path.Combine(root, "modules", module, "@v"));
+            }
+
+            Parallel.ForEach(versions, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = bounded.Token }, v =>
+            {
+                File.WriteAllBytes(Path.Combine(root, Key(v.Module, v.Version, ".mod") + "._S3rver_object"), Mod(v.Module));
+                File.WriteAllBytes(Path.Combine(root, Key(v.Module, v.Version, ".info") + "._S3rver_object"), Info(v.Module, v.Version));
                 committed.Enqueue(v);
-            }).ConfigureAwait(false);
+            });
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -109,16 +117,5 @@ internal static class StoreWriter
         }
 
         return (committed.ToList(), stopwatch.Elapsed);
-    }
-
-    public static async Task PutAsync(HttpClient client, string url, byte[] body, string contentType, CancellationToken cancellationToken)
-    {
-        using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        using var response = await client.PutAsync(new Uri(url), content, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            throw new InvalidOperationException($"PUT {url}: {(int)response.StatusCode}");
-        }
     }
 }

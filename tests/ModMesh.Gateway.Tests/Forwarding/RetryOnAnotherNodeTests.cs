@@ -23,10 +23,12 @@ public sealed class RetryOnAnotherNodeTests : IAsyncLifetime
         await _second.DisposeAsync();
     }
 
-    // Probes once a minute: health stays out of the way of what these tests look at.
+    // Probes once a minute: health stays out of the way of what these tests look at; so does hedging (a hanging node
+    // is left to the activity timeout and the retry, which is what these tests look at).
     private static Dictionary<string, string?> Settings() => new()
     {
         ["Gateway:HealthProbeInterval"] = "00:01:00",
+        ["Gateway:Hedging:Enabled"] = "false",
         ["Gateway:ActivityTimeout"] = "00:00:01",
         ["Gateway:MaxFails"] = "100",
     };

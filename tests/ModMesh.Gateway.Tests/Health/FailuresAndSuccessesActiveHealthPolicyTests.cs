@@ -69,6 +69,58 @@ public sealed class FailuresAndSuccessesActiveHealthPolicyTests
     }
 
     [Fact]
+    public void ProbingCompleted_OneProbeWithoutAnswer_EjectsAtOnce_ByDefault()
+    {
+        Assert.Equal(DestinationHealth.Healthy, Probe(ok: true));
+        _policy.ProbingCompleted(_cluster, [new DestinationProbingResult(_node, null, new TaskCanceledException("probe timed out"))]);
+
+        Assert.Equal(DestinationHealth.Unhealthy, _node.Health.Active); // a grey failure: no waiting for 3 failures
+    }
+
+    [Fact]
+    public void ProbingCompleted_NodeNotYetHeardFrom_TimeoutsCountAsOrdinaryFailures()
+    {
+        // The gateway just started: a first probe round that times out (connections, JIT) must not eject every node.
+        var timeout = new DestinationProbingResult(_node, null, new TaskCanceledException("probe timed out"));
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Unknown, _node.Health.Active);
+        _policy.ProbingCompleted(_cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Unhealthy, _node.Health.Active); // three failures, as for any failure
+    }
+
+    [Fact]
+    public void ProbingCompleted_TimeoutsToEjectFromMetadata_CountsOnlyConsecutiveTimeouts()
+    {
+        var cluster = YarpFakes.Cluster(new Dictionary<string, string> { [FailuresAndSuccessesActiveHealthPolicy.TimeoutsMetadataKey] = "2" });
+        var timeout = new DestinationProbingResult(_node, null, new TaskCanceledException("probe timed out"));
+        var ok = new DestinationProbingResult(_node, new HttpResponseMessage(HttpStatusCode.OK), null);
+
+        _policy.ProbingCompleted(cluster, [ok]);
+        _policy.ProbingCompleted(cluster, [timeout]);
+        _policy.ProbingCompleted(cluster, [ok]);
+        _policy.ProbingCompleted(cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Healthy, _node.Health.Active); // not consecutive
+        _policy.ProbingCompleted(cluster, [timeout]);
+        Assert.Equal(DestinationHealth.Unhealthy, _node.Health.Active);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.OK)]
+    public void ProbingCompleted_DrainSignal_EjectsAtOnceWhateverTheStatus(HttpStatusCode status)
+    {
+        Assert.Equal(DestinationHealth.Healthy, Probe(ok: true));
+        var answer = new HttpResponseMessage(status);
+        answer.Headers.Add(ModMesh.ServiceDefaults.Draining.DrainSignal.HeaderName, ModMesh.ServiceDefaults.Draining.DrainSignal.Value);
+        _policy.ProbingCompleted(_cluster, [new DestinationProbingResult(_node, answer, null)]);
+
+        Assert.Equal(DestinationHealth.Unhealthy, _node.Health.Active);
+        Assert.Equal(DestinationHealth.Unhealthy, Probe(ok: true)); // back only after two good probes
+        Assert.Equal(DestinationHealth.Healthy, Probe(ok: true));
+    }
+
+    [Fact]
     public void ProbingCompleted_UnprobedNodeFailingOnce_StaysUnknown()
     {
         Assert.Equal(DestinationHealth.Unknown, Probe(ok: false));

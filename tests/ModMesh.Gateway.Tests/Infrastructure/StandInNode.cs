@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using ModMesh.Protocol;
+using ModMesh.ServiceDefaults.Draining;
 using ModMesh.TestSupport.Http;
 
 namespace ModMesh.Gateway.Tests.Infrastructure;
@@ -26,6 +27,24 @@ public enum StandInMode
 
     /// <summary>502 with no blame header (an older or foreign node).</summary>
     BadGateway,
+
+    /// <summary>
+    /// A grey failure: every request and every readiness probe is accepted and never answered (a stopped or wedged
+    /// process whose socket still accepts connections).
+    /// </summary>
+    Frozen,
+
+    /// <summary>As a draining cache node: normal answers carrying the drain signal; readiness 503 with the signal.</summary>
+    Draining,
+
+    /// <summary>
+    /// Normal answers marked immutable (<c>Cache-Control: ... immutable</c>, an ETag), as a cache node sends committed
+    /// module files.
+    /// </summary>
+    Immutable,
+
+    /// <summary>An immutable-marked answer that declares 1,000 bytes, sends 10 and then drops the connection.</summary>
+    TruncatedImmutable,
 }
 
 /// <summary>
@@ -55,6 +74,12 @@ internal sealed class StandInNode : IAsyncDisposable
 
     public bool ReadinessFailing { get => _readinessFailing; set => _readinessFailing = value; }
 
+    /// <summary>In <see cref="StandInMode.Draining"/>: whether readiness answers 503 with the drain signal (default) or stays 200.</summary>
+    public bool DrainSignalOnProbes { get; set; } = true;
+
+    /// <summary>When set, GOPROXY requests wait for this task before they are answered (a fill in progress).</summary>
+    public Task? HoldAnswersUntil { get; set; }
+
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -71,6 +96,20 @@ internal sealed class StandInNode : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Frozen)
+        {
+            await HangAsync(context);
+            return;
+        }
+
+        if (context.Request.Path.StartsWithSegments("/health") && Mode == StandInMode.Draining && DrainSignalOnProbes)
+        {
+            context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync("draining");
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/health"))
         {
             context.Response.StatusCode = ReadinessFailing ? 503 : 200;
@@ -79,6 +118,11 @@ internal sealed class StandInNode : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _requests);
+        if (HoldAnswersUntil is { } hold)
+        {
+            await hold.WaitAsync(context.RequestAborted);
+        }
+
         switch (Mode)
         {
             case StandInMode.ServiceUnavailable:
@@ -103,15 +147,24 @@ internal sealed class StandInNode : IAsyncDisposable
                 await context.Response.WriteAsync("not found");
                 return;
             case StandInMode.Hang:
+            case StandInMode.Frozen:
                 Interlocked.Increment(ref _failed);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
+                await HangAsync(context);
+                return;
+            case StandInMode.Draining:
+                context.Response.Headers[DrainSignal.HeaderName] = DrainSignal.Value;
+                goto default;
+            case StandInMode.Immutable:
+                context.Response.Headers.CacheControl = ImmutableCacheControl;
+                context.Response.Headers.ETag = $"\"{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Path.Value!)))[..16]}\"";
+                goto default;
+            case StandInMode.TruncatedImmutable:
+                context.Response.Headers.CacheControl = ImmutableCacheControl;
+                context.Response.ContentLength = 1000;
+                await context.Response.Body.WriteAsync(new byte[10]);
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(200); // let the headers and the first bytes leave before the connection drops
+                context.Abort();
                 return;
             default:
                 var body = Encoding.UTF8.GetBytes($"node:{Name} {context.Request.Method} {context.Request.Path}");
@@ -123,6 +176,20 @@ internal sealed class StandInNode : IAsyncDisposable
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>What a cache node sends with committed module files.</summary>
+    public const string ImmutableCacheControl = "public, max-age=31536000, immutable";
+
+    private static async Task HangAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

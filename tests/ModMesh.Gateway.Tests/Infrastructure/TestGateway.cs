@@ -26,6 +26,9 @@ internal sealed class TestGateway : IAsyncDisposable
     private readonly MeterListener _listener = new();
     private long _connectionsOpened;
     private long _retries;
+    private long _hedges;
+    private long _hedgesMoved;
+    private long _hedgesWon;
 
     private TestGateway(WebApplication app, Uri baseAddress)
     {
@@ -39,7 +42,7 @@ internal sealed class TestGateway : IAsyncDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             switch (instrument.Name)
             {
@@ -48,6 +51,21 @@ internal sealed class TestGateway : IAsyncDisposable
                     break;
                 case GatewayTelemetry.Retries:
                     Interlocked.Add(ref _retries, value);
+                    break;
+                case GatewayTelemetry.Hedges:
+                    Interlocked.Add(ref _hedges, value);
+                    foreach (var tag in tags)
+                    {
+                        if (tag is { Key: "reason", Value: "moved" })
+                        {
+                            Interlocked.Add(ref _hedgesMoved, value);
+                        }
+                        else if (tag is { Key: "winner", Value: "hedge" })
+                        {
+                            Interlocked.Add(ref _hedgesWon, value);
+                        }
+                    }
+
                     break;
             }
         });
@@ -63,6 +81,15 @@ internal sealed class TestGateway : IAsyncDisposable
 
     /// <summary>Requests retried on another node so far.</summary>
     public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Requests hedged to a second node so far (any reason).</summary>
+    public long Hedges => Interlocked.Read(ref _hedges);
+
+    /// <summary>Hedges made because the first node was taken out while the request waited (outside the budget).</summary>
+    public long HedgesMoved => Interlocked.Read(ref _hedgesMoved);
+
+    /// <summary>Hedges whose answer went to the client.</summary>
+    public long HedgesWon => Interlocked.Read(ref _hedgesWon);
 
     /// <summary>Settings that make health react in about a second, for functional tests.</summary>
     public static Dictionary<string, string?> FastHealth() => new()
@@ -160,6 +187,17 @@ internal sealed class TestGateway : IAsyncDisposable
     }
 
     public bool IsIn(string destinationId) => !IsOut(destinationId);
+
+    /// <summary>
+    /// Whether the load balancer can pick the node now. YARP recomputes the available nodes in the background after a
+    /// health change, so this can lag <see cref="IsOut"/> by a moment.
+    /// </summary>
+    public bool IsAvailable(string destinationId)
+    {
+        var lookup = _app.Services.GetRequiredService<IProxyStateLookup>();
+        return lookup.TryGetCluster(CacheNodeProxyConfigProvider.ClusterId, out var cluster)
+            && cluster.DestinationsState.AvailableDestinations.Any(d => d.DestinationId == destinationId);
+    }
 
     public async ValueTask DisposeAsync()
     {

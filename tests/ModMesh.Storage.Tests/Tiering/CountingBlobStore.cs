@@ -11,6 +11,8 @@ internal sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
     private int _opens;
     private volatile bool _failing;
     private volatile TaskCompletionSource? _gate;
+    private volatile TaskCompletionSource? _openHold;
+    private volatile TaskCompletionSource? _statHold;
 
     public string Name => inner.Name;
 
@@ -29,17 +31,43 @@ internal sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
         return gate;
     }
 
-    public ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken)
+    /// <summary>Every open waits for the returned source before it asks the inner store (a slow first byte).</summary>
+    public TaskCompletionSource HoldOpens()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _openHold = hold;
+        return hold;
+    }
+
+    /// <summary>Every stat waits for the returned source before it asks the inner store.</summary>
+    public TaskCompletionSource HoldStats()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _statHold = hold;
+        return hold;
+    }
+
+    public async ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _stats);
         ThrowIfFailing();
-        return inner.StatAsync(key, cancellationToken);
+        if (_statHold is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        return await inner.StatAsync(key, cancellationToken);
     }
 
     public async ValueTask<BlobReader?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _opens);
         ThrowIfFailing();
+        if (_openHold is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
         var reader = await inner.OpenReadAsync(key, cancellationToken);
         var gate = Interlocked.Exchange(ref _gate, null);
         if (reader is null || gate is null)

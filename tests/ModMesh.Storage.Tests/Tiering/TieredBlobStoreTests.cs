@@ -198,6 +198,75 @@ public sealed class TieredBlobStoreTests : IDisposable
         Assert.Equal(2, _shared.OpenCalls);
     }
 
+    [Theory]
+    [InlineData(ZipKey, ZipLength)] // copied to disk while the first reader streams
+    [InlineData(ModKey, 4096)] // loaded into memory
+    public async Task OpenReadAsync_BurstOfReadersBeforeAnyCopy_OneSharedReadServesThemAll(string key, int length)
+    {
+        var tier = NewTier();
+        byte[] blob = Payload(5, length);
+        await _folder.PutAsync(key, new MemoryStream(blob), Ct);
+        var slowFirstByte = _shared.HoldOpens();
+
+        // Every reader starts while the first one's shared read has not even begun to answer.
+        var readers = Enumerable.Range(0, 20).Select(_ => ReadAsync(tier, key)).ToList();
+        Assert.Equal(1, _shared.OpenCalls);
+        slowFirstByte.SetResult();
+        var read = await Task.WhenAll(readers);
+
+        Assert.All(read, r => Assert.Equal(blob, r.Bytes));
+        Assert.Equal(1, _shared.OpenCalls);
+    }
+
+    [Theory]
+    [InlineData(true, 1)] // a first look: the readers that joined take the first reader's "not there"
+    [InlineData(false, 20)] // otherwise each asks again: it may have learnt of a commit the first read began before
+    public async Task OpenReadAsync_BurstOfReadersOfAMissingBlob_SharesTheMissOnlyWhenAsked(bool shareMiss, int expectedOpens)
+    {
+        var tier = NewTier();
+        var slowFirstByte = _shared.HoldOpens();
+
+        var readers = Enumerable.Range(0, 20).Select(_ => tier.OpenReadAsync(ZipKey, shareMiss, Ct).AsTask()).ToList();
+        Assert.Equal(1, _shared.OpenCalls);
+        slowFirstByte.SetResult();
+        var read = await Task.WhenAll(readers);
+
+        Assert.All(read, Assert.Null);
+        Assert.Equal(expectedOpens, _shared.OpenCalls);
+    }
+
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 20)]
+    public async Task StatAsync_BurstOfStatsOfAMissingBlob_SharesTheMissOnlyWhenAsked(bool shareMiss, int expectedStats)
+    {
+        var tier = NewTier();
+        var slow = _shared.HoldStats();
+
+        var stats = Enumerable.Range(0, 20).Select(_ => tier.StatAsync(ZipKey, shareMiss, Ct).AsTask()).ToList();
+        Assert.Equal(1, _shared.StatCalls);
+        slow.SetResult();
+        var answers = await Task.WhenAll(stats);
+
+        Assert.All(answers, Assert.Null);
+        Assert.Equal(expectedStats, _shared.StatCalls);
+    }
+
+    [Fact]
+    public async Task StatAsync_BurstOfStatsOfAPresentBlob_OneQuestionAnswersAll()
+    {
+        var tier = NewTier();
+        await _folder.PutAsync(ZipKey, new MemoryStream(Payload(6, 1000)), Ct);
+        var slow = _shared.HoldStats();
+
+        var stats = Enumerable.Range(0, 20).Select(_ => tier.StatAsync(ZipKey, Ct).AsTask()).ToList();
+        slow.SetResult();
+        var answers = await Task.WhenAll(stats);
+
+        Assert.All(answers, a => Assert.Equal(1000, a!.Length));
+        Assert.Equal(1, _shared.StatCalls);
+    }
+
     // ---- not found, writes, deletes ----
 
     [Fact]

@@ -215,6 +215,23 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// SIGSTOP: the process stops running but its listening socket still accepts connections (the kernel completes the
+    /// handshakes), so callers see a grey failure: connected, never answered. <see cref="Thaw"/> resumes it.
+    /// </summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>SIGCONT: resumes a process stopped by <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal(SigCont);
+
+    private void Signal(int signal)
+    {
+        if (OperatingSystem.IsWindows() || _process.HasExited || SysKill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"could not send signal {signal} to {this}");
+        }
+    }
+
+    /// <summary>
     /// Stops the process the way an orchestrator does: SIGTERM, then SIGKILL (whole tree) if it has not exited
     /// within <paramref name="grace"/>. Returns true when it exited on its own.
     /// </summary>
@@ -227,6 +244,7 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
 
         if (!OperatingSystem.IsWindows() && SysKill(_process.Id, SigTerm) == 0)
         {
+            SysKill(_process.Id, SigCont); // a frozen process cannot act on SIGTERM until it runs again
             using var cts = new CancellationTokenSource(grace);
             try
             {
@@ -252,6 +270,8 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int signal);
