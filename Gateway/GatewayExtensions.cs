@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModMesh.Gateway;
+using ModMesh.Gateway.Access;
 using ModMesh.Gateway.Caching;
 using ModMesh.Gateway.Forwarding;
 using ModMesh.Gateway.Forwarding.Hedging;
@@ -40,6 +41,11 @@ public static class GatewayExtensions
         builder.AddGatewayHealthAndBalancing();
 
         builder.Services.AddHostedService<GoProxyUrlLogger>();
+        builder.Services.AddOptions<GatewayAccessOptions>().BindConfiguration(GatewayAccessOptions.SectionName)
+            .Validate(o => string.IsNullOrWhiteSpace(o.Private) || !string.IsNullOrWhiteSpace(o.TokensFile),
+                "Gateway:Access:Private is set but Gateway:Access:TokensFile is not: private modules would be served to anyone.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<GatewayAccess>();
         builder.Services.TryAddSingleton(sp => new ImmutableAnswerStore(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxBytes));
         builder.Services.TryAddSingleton(sp => new PendingAnswers(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Cache.MaxCaptureBytes));
 
@@ -69,6 +75,9 @@ public static class GatewayExtensions
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Who is asking, and may they read this module: before the memory cache, so no answer bypasses it.
+        app.UseMiddleware<AccessControlMiddleware>();
+
         // Immutable answers the gateway already holds never reach the proxy.
         app.UseMiddleware<ImmutableAnswerCache>();
         app.MapReverseProxy(pipeline =>

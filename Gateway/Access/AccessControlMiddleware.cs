@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Http.Features;
+using ModMesh.Access;
+using ModMesh.Protocol;
+
+namespace ModMesh.Gateway.Access;
+
+/// <summary>
+/// The first middleware of every GOPROXY request: who is asking (a token as Bearer, or as the password of Basic, which
+/// the go command sends from <c>.netrc</c>), and may they read this module. A request without valid credentials for
+/// something that needs them is answered 401 with <c>WWW-Authenticate</c>; a request whose user may not read the
+/// module, 403. The decision is taken before anything is forwarded or looked up, so the answer is the same whether or
+/// not the module exists, and the gateway's memory cache (after this) never serves a private answer to anyone who may
+/// not read it. Each refusal and each read of a private module is an audit event (no token in it).
+/// </summary>
+internal sealed partial class AccessControlMiddleware(
+    RequestDelegate next,
+    GatewayAccess access,
+    ILogger<AccessControlMiddleware> logger,
+    IMeterFactory meterFactory)
+{
+    private readonly Counter<long> _decisions = meterFactory.Create(GatewayTelemetry.MeterName)
+        .CreateCounter<long>("modmesh.gateway.access.decisions", description: "GOPROXY requests by access decision (allowed, unauthenticated, forbidden).");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!IsGoProxyPath(context.Request.Path))
+        {
+            await next(context);
+            return;
+        }
+
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var path = raw is { Length: > 0 } && raw[0] == '/' ? (raw.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? raw[..q] : raw) : context.Request.Path.Value ?? "/";
+        var status = ProxyPathParser.TryParse(path, out var request, out _);
+        var header = context.Request.Headers.Authorization.ToString();
+        if (status != ProxyPathStatus.Ok || request is null)
+        {
+            // Not a valid module request: the node answers 400/404 for it. Unless it looks like a private path once
+            // decoded loosely (letters of any case): then it needs credentials like any private request, so that an
+            // odd spelling is never a way past this check.
+            if (header.Length == 0 && access.IsPrivate(LooseModulePath(path)))
+            {
+                await RefuseAsync(context, LooseModulePath(path), StatusCodes.Status401Unauthorized, "credentials required (a path that may name a private module)");
+                return;
+            }
+
+            await next(context);
+            return;
+        }
+
+        if (request.IsSumdb && request.ModulePath.Length == 0)
+        {
+            // A checksum database path that names no module (tiles, latest): public data.
+            await next(context);
+            return;
+        }
+
+        Principal? principal = null;
+        if (header.Length > 0)
+        {
+            var (who, reason) = access.Authenticate(header);
+            if (who is null)
+            {
+                await RefuseAsync(context, request.ModulePath, StatusCodes.Status401Unauthorized, $"credentials refused: {reason}");
+                return;
+            }
+
+            principal = who;
+        }
+
+        var isPrivate = access.IsPrivate(request.ModulePath);
+        var decision = access.Policy.Decide(principal, request.ModulePath, isPrivate, AccessOperation.Read);
+        if (!decision.IsAllowed)
+        {
+            await RefuseAsync(context, request.ModulePath, decision.DenialStatusCode ?? StatusCodes.Status403Forbidden, decision.Reason, principal);
+            return;
+        }
+
+        _decisions.Add(1, new KeyValuePair<string, object?>("decision", "allowed"));
+        if (isPrivate)
+        {
+            Log.PrivateRead(logger, principal?.User ?? "", principal?.TokenId ?? "", request.ModulePath, request.Version ?? "", request.Kind.ToString(), Remote(context));
+            Activity.Current?.SetTag("enduser.id", principal?.User);
+        }
+
+        await next(context);
+    }
+
+    private async Task RefuseAsync(HttpContext context, string modulePath, int status, string reason, Principal? principal = null)
+    {
+        _decisions.Add(1, new KeyValuePair<string, object?>("decision", status == StatusCodes.Status401Unauthorized ? "unauthenticated" : "forbidden"));
+        Log.Refused(logger, status, principal?.User ?? "", principal?.TokenId ?? "", modulePath, Remote(context), reason);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            var realm = access.Realm;
+            response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues([$"Basic realm=\"{realm}\", charset=\"UTF-8\"", $"Bearer realm=\"{realm}\""]);
+            await response.WriteAsync("authentication required: send a ModMesh token as Bearer, or as the password of Basic (.netrc)\n");
+            return;
+        }
+
+        // The same text whether or not the module exists, and nothing about the rules.
+        await response.WriteAsync("forbidden: this token may not read this module\n");
+    }
+
+    /// <summary>The part of a URL path before "/@v/" or "/@latest", without '!' escapes and percent-escapes undone.</summary>
+    private static string LooseModulePath(string path)
+    {
+        var decoded = Uri.UnescapeDataString(path).TrimStart('/').Replace("!", "", StringComparison.Ordinal);
+        var end = decoded.IndexOf("/@", StringComparison.Ordinal);
+        return end < 0 ? decoded : decoded[..end];
+    }
+
+    /// <summary>Every path but the services' own endpoints is a GOPROXY path.</summary>
+    private static bool IsGoProxyPath(PathString path) =>
+        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics"));
+
+    private static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Access refused ({Status}) user '{User}' token '{TokenId}' module {ModulePath} from {Remote}: {Reason}")]
+        public static partial void Refused(ILogger logger, int status, string user, string tokenId, string modulePath, string remote, string reason);
+
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Private read by user '{User}' token '{TokenId}': {ModulePath}@{Version} {Kind} from {Remote}")]
+        public static partial void PrivateRead(ILogger logger, string user, string tokenId, string modulePath, string version, string kind, string remote);
+    }
+}
