@@ -1,5 +1,6 @@
 using ModMesh.CacheNode.Apis;
 using ModMesh.CacheNode.Extensions;
+using ModMesh.ServiceDefaults.Internal;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.RequireInternalCalls();
 app.MapDefaultEndpoints();
 app.MapGoProxyApi();
 

@@ -37,6 +37,7 @@ public static class GatewayExtensions
             .AddTransforms<RetryResponseTransform>()
             .AddTransforms<DrainSignalTransform>()
             .AddTransforms<HedgeTicketTransform>()
+            .AddTransforms<InternalKeyTransform>()
             .AddServiceDiscoveryDestinationResolver();
         builder.AddGatewayHealthAndBalancing();
 

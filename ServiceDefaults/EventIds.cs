@@ -6,4 +6,5 @@ internal static class EventIds
     public const int DrainStarted = 1;
     public const int DrainDelayFinished = 2;
     public const int DrainParticipantFailed = 3;
+    public const int InternalCallRefused = 4;
 }

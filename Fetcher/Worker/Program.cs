@@ -1,6 +1,7 @@
 using ModMesh.Coordination;
 using ModMesh.Fetcher;
 using ModMesh.Fetcher.Worker;
+using ModMesh.ServiceDefaults.Internal;
 using ModMesh.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.AddFillJobConsumer();
 
 var app = builder.Build();
 
+app.RequireInternalCalls();
 app.MapDefaultEndpoints();
 app.MapFillApi();
 

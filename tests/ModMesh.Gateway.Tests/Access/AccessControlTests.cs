@@ -175,6 +175,30 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ForwardedRequests_CarryTheInternalKey_NotTheClientsTokenNorAForgedKey()
+    {
+        const string key = "k7Rw1iV8c2yP0mQn4sT6uXz9aB3dE5fG7hJ9kL1mN3pQ";
+        await using var gateway = await TestGateway.StartAsync([_node.Url], new Dictionary<string, string?>
+        {
+            ["Gateway:HealthProbeInterval"] = "00:01:00",
+            ["Gateway:Cache:Enabled"] = "false",
+            ["Gateway:Access:Private"] = "git.corp.example/infra",
+            ["Gateway:Access:TokensFile"] = TokensPath,
+            ["Gateway:Access:RulesFile"] = Path.Combine(_folder, "rules"),
+            ["ModMesh:InternalKey"] = key,
+        });
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+        using var request = Request(PrivatePath, new AuthenticationHeaderValue("Bearer", _alice.Token));
+        request.Headers.Add("ModMesh-Internal-Key", "forged-by-the-client");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(key, _node.LastInternalKey);
+        Assert.False(_node.LastHadAuthorization);
+    }
+
+    [Fact]
     public async Task HealthEndpoints_NeedNoCredentials()
     {
         using var response = await _client.GetAsync("/health/ready");

@@ -80,6 +80,12 @@ internal sealed class StandInNode : IAsyncDisposable
     /// <summary>When set, GOPROXY requests wait for this task before they are answered (a fill in progress).</summary>
     public Task? HoldAnswersUntil { get; set; }
 
+    /// <summary>The <c>ModMesh-Internal-Key</c> of the last GOPROXY request received (null: none).</summary>
+    public string? LastInternalKey { get; private set; }
+
+    /// <summary>Whether the last GOPROXY request received carried an <c>Authorization</c> header.</summary>
+    public bool LastHadAuthorization { get; private set; }
+
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -117,6 +123,8 @@ internal sealed class StandInNode : IAsyncDisposable
             return;
         }
 
+        LastInternalKey = context.Request.Headers.TryGetValue(ModMesh.ServiceDefaults.Internal.InternalCalls.HeaderName, out var key) ? key.ToString() : null;
+        LastHadAuthorization = context.Request.Headers.ContainsKey("Authorization");
         Interlocked.Increment(ref _requests);
         if (HoldAnswersUntil is { } hold)
         {
