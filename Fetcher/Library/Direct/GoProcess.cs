@@ -14,20 +14,25 @@ internal sealed record GoRun(int ExitCode, string Output, string Error, bool Tim
     public bool Succeeded => ExitCode == 0 && !TimedOut;
 }
 
-/// <summary>Runs the go command with an argument list (never a shell string) and an exact environment.</summary>
+/// <summary>Runs the go command with an argument list (never a shell string) and an allow-listed environment.</summary>
 internal static class GoProcess
 {
-    /// <summary>Variables of this process that never reach the go command: the work folder's settings replace them.</summary>
-    private static bool IsIsolated(string key) =>
-        key.StartsWith("GO", StringComparison.Ordinal) ||
-        key.StartsWith("GIT_", StringComparison.Ordinal) ||
-        key.StartsWith("CGO_", StringComparison.Ordinal) ||
-        key is "HOME" or "XDG_CONFIG_HOME" or "XDG_CACHE_HOME";
+    /// <summary>
+    /// The only variables of this process that reach the go command (and the git it runs): where programs are, the
+    /// locale, the trusted certificates, and the outbound proxy settings. Everything else (storage and Redis
+    /// connection strings, cloud keys, tokens, <c>SSH_AUTH_SOCK</c>, this process's GO*, GIT_* and HOME) stays here.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> Inherited = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "PATH", "LANG", "LC_ALL", "TZ",
+        "SSL_CERT_FILE", "SSL_CERT_DIR",
+        "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    };
 
     /// <summary>
-    /// Runs <paramref name="goBinary"/> with <paramref name="arguments"/>; this process's environment minus every GO*,
-    /// GIT_*, CGO_* and HOME variable, plus <paramref name="environment"/>. Killed (whole tree) after
-    /// <paramref name="timeout"/> (then <see cref="GoRun.TimedOut"/>) or when <paramref name="cancellationToken"/> fires (then it throws).
+    /// Runs <paramref name="goBinary"/> with <paramref name="arguments"/> and an allow-listed environment: the
+    /// <see cref="Inherited"/> variables of this process plus <paramref name="environment"/>, nothing else. Killed (whole
+    /// tree) after <paramref name="timeout"/> (then <see cref="GoRun.TimedOut"/>) or when <paramref name="cancellationToken"/> fires (then it throws).
     /// </summary>
     public static async Task<GoRun> RunAsync(
         string goBinary,
@@ -52,7 +57,7 @@ internal static class GoProcess
             psi.ArgumentList.Add(argument);
         }
 
-        foreach (var key in psi.Environment.Keys.Where(IsIsolated).ToList())
+        foreach (var key in psi.Environment.Keys.Where(k => !Inherited.Contains(k)).ToList())
         {
             psi.Environment.Remove(key);
         }
