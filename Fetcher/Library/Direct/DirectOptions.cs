@@ -22,6 +22,16 @@ public sealed class DirectOptions
     /// </summary>
     public string GitConfig { get; set; } = "";
 
+    /// <summary>
+    /// GOVCS for the go command: which version control systems it may use, for private and public paths ("private"
+    /// meaning the ModMesh:Private patterns). Default "private:git,public:git|hg": only git for private code (no svn,
+    /// bzr or fossil client is ever started for it), and go's own public default otherwise.
+    /// </summary>
+    public string Vcs { get; set; } = "private:git,public:git|hg";
+
+    /// <summary>GOINSECURE: module path patterns that may be fetched over plain HTTP (and without certificate checks). Default: none.</summary>
+    public string Insecure { get; set; } = "";
+
     /// <summary>How long one go command may run before it is killed (the answer is then a timeout). Default 5 min.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 

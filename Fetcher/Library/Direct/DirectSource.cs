@@ -24,6 +24,7 @@ internal sealed partial class DirectSource : IDisposable
     private const int MaxMessageChars = 2048;
 
     private readonly DirectOptions _options;
+    private readonly string _private;
     private readonly string _goBinary;
     private readonly string? _gitConfig;
     private readonly SemaphoreSlim _slots;
@@ -33,6 +34,7 @@ internal sealed partial class DirectSource : IDisposable
     public DirectSource(IOptions<UpstreamOptions> options, TimeProvider time, ILogger<DirectSource> logger)
     {
         _options = options.Value.Direct;
+        _private = options.Value.Private;
         _logger = logger;
         _goBinary = DirectOptions.LocateGo(_options.GoBinary) ?? _options.GoBinary;
         _gitConfig = string.IsNullOrWhiteSpace(_options.GitConfig) ? null : Path.GetFullPath(_options.GitConfig);
@@ -238,7 +240,11 @@ internal sealed partial class DirectSource : IDisposable
             // The fill's own verification policy applies to what comes back; go asks no checksum database.
             ["GOSUMDB"] = "off",
             ["GONOSUMDB"] = "*",
-            ["GOPRIVATE"] = "*",
+            // Which paths go treats as private decides which GOVCS clause applies; nothing is looked up anywhere else
+            // (GOPROXY is direct, GOSUMDB off).
+            ["GOPRIVATE"] = _private,
+            ["GOVCS"] = _options.Vcs,
+            ["GOINSECURE"] = _options.Insecure,
             ["GOFLAGS"] = "-mod=mod",
             ["GO111MODULE"] = "on",
             ["GOTOOLCHAIN"] = "local",

@@ -54,7 +54,9 @@ public sealed class DirectSourceProcessTests : IDisposable
         Assert.Equal("direct", env["GOPROXY"]);
         Assert.Equal("off", env["GOSUMDB"]);
         Assert.Equal("*", env["GONOSUMDB"]);
-        Assert.Equal("*", env["GOPRIVATE"]);
+        Assert.Equal("", env["GOPRIVATE"]); // ModMesh:Private (none here): which paths the GOVCS "private" clause covers
+        Assert.Equal("private:git,public:git|hg", env["GOVCS"]);
+        Assert.Equal("", env["GOINSECURE"]);
         Assert.Equal("-mod=mod", env["GOFLAGS"]);
         Assert.Equal("on", env["GO111MODULE"]);
         Assert.Equal("local", env["GOTOOLCHAIN"]);
