@@ -9,21 +9,27 @@ public sealed class ModulePatternSet
 {
     private readonly string[] patterns;
     private readonly string[] trimmed;
+    private readonly bool ignoreCase;
 
-    private ModulePatternSet(string[] patterns)
+    private ModulePatternSet(string[] patterns, bool ignoreCase)
     {
         this.patterns = patterns;
-        trimmed = Array.ConvertAll(patterns, p => p.EndsWith('/') ? p[..^1] : p);
+        this.ignoreCase = ignoreCase;
+        trimmed = Array.ConvertAll(patterns, p => (p.EndsWith('/') ? p[..^1] : p) is var t && ignoreCase ? t.ToLowerInvariant() : t);
     }
 
     /// <summary>An empty set that matches nothing.</summary>
     public static ModulePatternSet Empty { get; } = Parse("");
 
-    /// <summary>Parses "*.corp.example.com,rsc.io/private"; empty elements are ignored.</summary>
-    public static ModulePatternSet Parse(string patterns)
+    /// <summary>
+    /// Parses "*.corp.example.com,rsc.io/private"; empty elements are ignored. With <paramref name="ignoreCase"/>, a
+    /// pattern matches a module path whatever the letter case of either (go's own matching is case-sensitive; hosts
+    /// such as GitHub are not, so <c>github.com/Corp/x</c> is the same code as <c>github.com/corp/x</c>).
+    /// </summary>
+    public static ModulePatternSet Parse(string patterns, bool ignoreCase = false)
     {
         var list = (patterns ?? "").Split(',').Where(p => p.Length > 0).ToArray();
-        return new ModulePatternSet(list);
+        return new ModulePatternSet(list, ignoreCase);
     }
 
     /// <summary>The patterns, as given.</summary>
@@ -38,6 +44,11 @@ public sealed class ModulePatternSet
         if (modulePath is null)
         {
             return false;
+        }
+
+        if (ignoreCase)
+        {
+            modulePath = modulePath.ToLowerInvariant();
         }
 
         foreach (var glob in trimmed)

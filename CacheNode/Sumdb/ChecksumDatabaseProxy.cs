@@ -20,7 +20,7 @@ namespace ModMesh.CacheNode.Sumdb;
 internal sealed class ChecksumDatabaseProxy(IBlobStore blobs, IUpstream upstream, ISumdbAnswerVerifier verifier, IOptions<UpstreamOptions> options)
 {
     private const long MaxBodyBytes = 1L << 20;
-    private readonly ModulePatternSet _noLookup = ModulePatternSet.Parse($"{options.Value.Private},{options.Value.NoSumdb}");
+    private readonly ModulePatternSet _noLookup = ModulePatternSet.Parse($"{options.Value.Private},{options.Value.NoSumdb}", ignoreCase: !options.Value.CaseSensitivePatterns);
 
     /// <summary>What the proxy produced: a body with its content type, or a status with a message.</summary>
     public sealed record Answer(int StatusCode, byte[]? Body, string ContentType, string? Message, bool Immutable);

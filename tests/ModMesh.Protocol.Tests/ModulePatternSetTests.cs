@@ -55,6 +55,16 @@ public class ModulePatternSetTests
         Assert.True(ModulePatternSet.Empty.IsEmpty);
         Assert.False(ModulePatternSet.Empty.Matches("rsc.io/quote"));
     }
+
+    [Theory]
+    [InlineData("example.com/priv", "example.com/Priv/x")]
+    [InlineData("example.com/Priv", "example.com/priv/x")]
+    [InlineData("*.Corp.example", "git.corp.EXAMPLE/x")]
+    public void Matches_IgnoringCase_MatchesWhateverTheLetterCase(string patterns, string modulePath)
+    {
+        Assert.True(ModulePatternSet.Parse(patterns, ignoreCase: true).Matches(modulePath));
+        Assert.False(ModulePatternSet.Parse(patterns).Matches(modulePath)); // go's own rule is case-sensitive
+    }
 }
 
 public class GlobPatternTests

@@ -44,7 +44,7 @@ internal sealed partial class UpstreamChain : IUpstream
         }
 
         _entries = entries;
-        _private = ModulePatternSet.Parse(_options.Private);
+        _private = ModulePatternSet.Parse(_options.Private, ignoreCase: !_options.CaseSensitivePatterns);
         _redirectHosts = new HashSet<string>(_options.RedirectHostList, StringComparer.OrdinalIgnoreCase);
     }
 

@@ -24,6 +24,13 @@ public sealed class UpstreamOptions : IValidatableObject
     public string Private { get; set; } = "";
 
     /// <summary>
+    /// Match <see cref="Private"/> and <see cref="NoSumdb"/> with letter case as written (go's own rule). Default
+    /// false: case-insensitive, so <c>example.com/Priv/x</c> is private when <c>example.com/priv</c> is, and never goes
+    /// to a public upstream or checksum database.
+    /// </summary>
+    public bool CaseSensitivePatterns { get; set; }
+
+    /// <summary>
     /// GONOSUMDB-style patterns: modules whose checksums are never looked up in a public checksum database
     /// (private modules are never looked up either). Default: none.
     /// </summary>

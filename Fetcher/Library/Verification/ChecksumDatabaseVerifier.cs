@@ -65,8 +65,8 @@ internal sealed partial class ChecksumDatabaseVerifier : IChecksumVerifier, ISum
         }
 
         _setting = setting;
-        _private = ModulePatternSet.Parse(value.Private);
-        _noSumdb = ModulePatternSet.Parse(value.NoSumdb);
+        _private = ModulePatternSet.Parse(value.Private, ignoreCase: !value.CaseSensitivePatterns);
+        _noSumdb = ModulePatternSet.Parse(value.NoSumdb, ignoreCase: !value.CaseSensitivePatterns);
         _tiles = new TileSource(upstream, setting.Name, tileHeight, tileCacheCapacity);
         _lookups = new AuthenticatedLookupCache(lookupCacheCapacity);
     }
