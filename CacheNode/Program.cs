@@ -13,6 +13,7 @@ var app = builder.Build();
 app.RequireInternalCalls();
 app.MapDefaultEndpoints();
 app.MapGoProxyApi();
+app.MapPublishApi();
 
 app.Run();
 

@@ -176,7 +176,8 @@ public static partial class GoProxyApi
     /// <summary>Every failure leaves the node through here: one mapping (<see cref="OutcomeHttp"/>), text bodies, blame on 5xx.</summary>
     private static IResult Failure(HttpContext context, Outcome outcome) => OutcomeHttp.Failure(context, outcome);
 
-    private static string RawPath(HttpContext context)
+    /// <summary>The request path exactly as the client sent it (escapes intact), without the query.</summary>
+    internal static string RawPath(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw) || raw[0] != '/')

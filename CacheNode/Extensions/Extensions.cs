@@ -18,6 +18,7 @@ internal static class Extensions
         builder.AddModMeshStorage();
         builder.AddModMeshCoordination();
         builder.AddModuleFilling(FillRole.CacheNode);
+        builder.AddModulePublishing();
 
         builder.Services.AddOptions<QueryCacheOptions>()
             .Bind(builder.Configuration.GetSection(QueryCacheOptions.SectionName))

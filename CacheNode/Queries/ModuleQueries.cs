@@ -24,15 +24,54 @@ internal sealed partial class ModuleQueries(
     INegativeCache negative,
     IOptions<QueryCacheOptions> options,
     TimeProvider time,
-    ILogger<ModuleQueries> logger)
+    ILogger<ModuleQueries> logger,
+    IOptions<UpstreamOptions> upstreamOptions)
 {
+    // Published versions of private modules show in list and @latest at once, on every node: for these paths the
+    // committed versions are merged in at read time, whatever the cached answer says.
+    private readonly ModulePatternSet _private = ModulePatternSet.Parse(upstreamOptions.Value.Private, ignoreCase: !upstreamOptions.Value.CaseSensitivePatterns);
     private const long MaxQueryBytes = 16L << 20;
     private readonly SingleFlight<string, QueryAnswer> _refreshing = new();
     private readonly QueryCacheOptions _options = options.Value;
     private readonly ByteBudgetLru<(byte[] Body, DateTimeOffset WrittenAt)> _infoQueries =
         new(Math.Max(0, options.Value.InfoQueryBudgetBytes), e => e.Body.Length + 128);
 
-    public Task<QueryAnswer> ListAsync(ProxyRequest request, CancellationToken cancellationToken) =>
+    public async Task<QueryAnswer> ListAsync(ProxyRequest request, CancellationToken cancellationToken)
+    {
+        var answer = await CachedListAsync(request, cancellationToken).ConfigureAwait(false);
+        if (answer.Status != OutcomeKind.Ok || !_private.Matches(request.ModulePath))
+        {
+            return answer;
+        }
+
+        var committed = await CommittedVersionsAsync(request, cancellationToken, ModuleFile.Info).ConfigureAwait(false);
+        return committed.Count == 0
+            ? answer
+            : answer with { Body = Encoding.UTF8.GetBytes(FormatList(ParseList(answer.Body!, request.ModulePath).Concat(committed))) };
+    }
+
+    public async Task<QueryAnswer> LatestAsync(ProxyRequest request, CancellationToken cancellationToken)
+    {
+        var answer = await CachedLatestAsync(request, cancellationToken).ConfigureAwait(false);
+        if (answer.Status != OutcomeKind.Ok || !_private.Matches(request.ModulePath))
+        {
+            return answer;
+        }
+
+        var fromStore = await LatestFromStoreAsync(request, cancellationToken).ConfigureAwait(false);
+        if (fromStore is null)
+        {
+            return answer;
+        }
+
+        var cachedVersion = ModuleInfo.VersionOf(answer.Body);
+        var storeVersion = ModuleInfo.VersionOf(fromStore);
+        return VersionOrdering.SelectLatest([cachedVersion, storeVersion]) == storeVersion && storeVersion != cachedVersion
+            ? answer with { Body = fromStore }
+            : answer;
+    }
+
+    private Task<QueryAnswer> CachedListAsync(ProxyRequest request, CancellationToken cancellationToken) =>
         AnswerAsync(request, "list", ProxyRequestKind.List,
             async (body, token) => Encoding.UTF8.GetBytes(FormatList(ParseList(body, request.ModulePath).Concat(await CommittedVersionsAsync(request, token).ConfigureAwait(false)))),
             async token =>
@@ -42,7 +81,7 @@ internal sealed partial class ModuleQueries(
             },
             cancellationToken);
 
-    public Task<QueryAnswer> LatestAsync(ProxyRequest request, CancellationToken cancellationToken) =>
+    private Task<QueryAnswer> CachedLatestAsync(ProxyRequest request, CancellationToken cancellationToken) =>
         AnswerAsync(request, "latest", ProxyRequestKind.Latest, CheckedInfo(request), token => LatestFromStoreAsync(request, token), cancellationToken);
 
     public Task<QueryAnswer> InfoQueryAsync(ProxyRequest request, CancellationToken cancellationToken) =>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Publishing;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
 using ModMesh.Fetcher.Verification;
@@ -96,6 +97,24 @@ public static class FetcherHostingExtensions
             builder.Services.TryAddSingleton<IModuleFiller>(sp => sp.GetRequiredService<ModuleFiller>());
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers publishing of private module versions ("ModMesh:Publish"): <see cref="ModulePublisher"/>, the shared
+    /// <see cref="ModuleIndex"/> and the webhooks. Needs <see cref="AddModuleFilling"/> first.
+    /// </summary>
+    public static IHostApplicationBuilder AddModulePublishing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PublishOptions>()
+            .Bind(builder.Configuration.GetSection(PublishOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpClient(PublishWebhooks.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+        builder.Services.TryAddSingleton<ModuleIndex>();
+        builder.Services.TryAddSingleton<PublishWebhooks>();
+        builder.Services.TryAddSingleton<ModulePublisher>();
         return builder;
     }
 

@@ -32,6 +32,7 @@ internal sealed class GatewayAccess : IDisposable
         }
 
         Realm = o.Realm;
+        MaxUploadBytes = o.MaxUploadBytes;
         Policy = _rules is not null
             ? new AccessPolicy(_rules, new AccessPolicyOptions { AllowAnonymousPublicRead = o.AnonymousPublicRead })
             : new AccessPolicy(AccessRules.Empty, new AccessPolicyOptions { AllowAnonymousPublicRead = o.AnonymousPublicRead });
@@ -40,6 +41,9 @@ internal sealed class GatewayAccess : IDisposable
     public AccessPolicy Policy { get; }
 
     public string Realm { get; }
+
+    /// <summary>The largest upload passed on to a node.</summary>
+    public long MaxUploadBytes { get; }
 
     /// <summary>Whether <paramref name="modulePath"/> (decoded) matches the private patterns.</summary>
     public bool IsPrivate(string modulePath) => _private.Matches(_caseSensitive ? modulePath : modulePath.ToLowerInvariant());

@@ -27,6 +27,12 @@ public sealed class GatewayAccessOptions
     /// <summary>Whether public modules may be read without credentials. Default true.</summary>
     public bool AnonymousPublicRead { get; set; } = true;
 
+    /// <summary>
+    /// The largest upload (<c>PUT /{module}/@v/{version}.zip</c>) this gateway passes on, in bytes. Default 520 MiB (a
+    /// 500 MiB zip, go's limit, plus a go.mod and form overhead); the nodes apply the zip rules' own limits.
+    /// </summary>
+    public long MaxUploadBytes { get; set; } = 520L << 20;
+
     /// <summary>The realm named in <c>WWW-Authenticate</c>. Default "ModMesh".</summary>
     public string Realm { get; set; } = "ModMesh";
 }

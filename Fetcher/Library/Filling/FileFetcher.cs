@@ -31,9 +31,7 @@ internal sealed partial class FileFetcher(
 {
     private const int CopyBuffer = 81920;
     private readonly FillOptions _options = options.Value;
-    private readonly string _spoolFolder = string.IsNullOrEmpty(options.Value.SpoolPath)
-        ? Path.Combine(Path.GetTempPath(), "modmesh-spool")
-        : options.Value.SpoolPath;
+    private readonly string _spoolFolder = Spool.FolderOf(options.Value);
 
     /// <summary>Fetches, checks and commits <paramref name="request"/>'s file. The caller holds the file's fill lock.</summary>
     public Task<Outcome> FetchAndCommitAsync(FillRequest request, CancellationToken token) => request.File switch
@@ -185,14 +183,7 @@ internal sealed partial class FileFetcher(
         return Inspect(spool, request).GoMod;
     }
 
-    private FileStream CreateSpool()
-    {
-        Directory.CreateDirectory(_spoolFolder);
-        return new FileStream(
-            Path.Combine(_spoolFolder, $"{Guid.NewGuid():N}.zip"),
-            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, CopyBuffer,
-            FileOptions.Asynchronous | FileOptions.DeleteOnClose | FileOptions.SequentialScan);
-    }
+    private FileStream CreateSpool() => Spool.Create(_spoolFolder);
 
     /// <summary>
     /// Streams the upstream zip into a private temp file (deleted on close): the zip is checked whole before any of it

@@ -89,6 +89,15 @@ internal sealed class StandInNode : IAsyncDisposable
     /// <summary>GOPROXY requests received (any answer).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The ModMesh-User header of the last request (the gateway's word on who the user is), or null.</summary>
+    public string? LastUser { get; private set; }
+
+    /// <summary>The body of the last PUT.</summary>
+    public byte[]? LastBody { get; private set; }
+
+    /// <summary>When set, GET /index answers this NDJSON text.</summary>
+    public string? IndexBody { get; set; }
+
     /// <summary>Requests answered 502/503/504 or left hanging.</summary>
     public int Failed => Volatile.Read(ref _failed);
 
@@ -125,7 +134,22 @@ internal sealed class StandInNode : IAsyncDisposable
 
         LastInternalKey = context.Request.Headers.TryGetValue(ModMesh.ServiceDefaults.Internal.InternalCalls.HeaderName, out var key) ? key.ToString() : null;
         LastHadAuthorization = context.Request.Headers.ContainsKey("Authorization");
+        LastUser = context.Request.Headers.TryGetValue("ModMesh-User", out var user) ? user.ToString() : null;
         Interlocked.Increment(ref _requests);
+        if (HttpMethods.IsPut(context.Request.Method))
+        {
+            using var received = new MemoryStream();
+            await context.Request.Body.CopyToAsync(received, context.RequestAborted);
+            LastBody = received.ToArray();
+        }
+
+        if (context.Request.Path.Equals("/index", StringComparison.Ordinal) && IndexBody is { } index)
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            await context.Response.WriteAsync(index);
+            return;
+        }
+
         if (HoldAnswersUntil is { } hold)
         {
             await hold.WaitAsync(context.RequestAborted);
