@@ -19,7 +19,11 @@ internal sealed record AppHostSettings(
     int S3Port,
     string? Sumdb,
     string RedisPassword,
-    string JobSigningKey)
+    string JobSigningKey,
+    string? InternalKey,
+    string? TokensFile,
+    string? RulesFile,
+    string? Webhooks)
 {
     /// <summary>The upstream chain when none is configured, written like GOPROXY.</summary>
     public const string DefaultUpstream = "https://proxy.golang.org";
@@ -73,7 +77,41 @@ internal sealed record AppHostSettings(
 
         var jobSigningKey = section["JobSigningKey"] is { Length: > 0 } k ? k : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+        // Private modules: the gateway checks tokens and rules (files reloaded live; by default under
+        // <repository root>/.modmesh/access, created empty), and nodes and fetchers take calls only from the gateway
+        // (the internal key: configured, or new on every run). Without private patterns none of this is switched on.
+        string? internalKey = section["InternalKey"] is { Length: > 0 } ik ? ik : null;
+        string? tokensFile = null, rulesFile = null;
+        if (privatePatterns is not null)
+        {
+            internalKey ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var accessFolder = Path.GetFullPath(Path.Combine("..", ".modmesh", "access"), builder.AppHostDirectory);
+            tokensFile = AccessFile(section["TokensFile"], Path.Combine(accessFolder, "tokens"), builder.AppHostDirectory,
+                "# ModMesh tokens: one line per token, from `modmesh tokens issue <user> --file <this file>`\n");
+            rulesFile = AccessFile(section["RulesFile"], Path.Combine(accessFolder, "rules"), builder.AppHostDirectory,
+                "# ModMesh access rules (docs/ACCESS.md): <module path pattern> <R|RW|-> = <users and @groups>\n");
+        }
+
         return new AppHostSettings(upstream, privatePatterns, storagePath, gatewayPort, topology == "distributed", nodes, fetchers, redisPort, s3Port,
-            section["Sumdb"] is { Length: > 0 } sumdb ? sumdb : null, redisPassword, jobSigningKey);
+            section["Sumdb"] is { Length: > 0 } sumdb ? sumdb : null, redisPassword, jobSigningKey,
+            internalKey, tokensFile, rulesFile, section["Publish:Webhooks"] is { Length: > 0 } hooks ? hooks : null);
+    }
+
+    // A configured access file must exist; the default one is created (empty but for a comment) when missing.
+    private static string AccessFile(string? configured, string defaultPath, string baseDirectory, string header)
+    {
+        if (configured is { Length: > 0 })
+        {
+            var path = Path.GetFullPath(configured, baseDirectory);
+            return File.Exists(path) ? path : throw new InvalidOperationException($"The access file {path} does not exist.");
+        }
+
+        if (!File.Exists(defaultPath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(defaultPath)!);
+            File.WriteAllText(defaultPath, header);
+        }
+
+        return defaultPath;
     }
 }

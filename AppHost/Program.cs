@@ -8,10 +8,17 @@ using ModMesh.AppHost;
 var builder = DistributedApplication.CreateBuilder(args);
 var settings = AppHostSettings.Read(builder);
 
+// With private patterns: the key that marks calls from the gateway (nodes and fetchers take no other calls).
+var internalKey = settings.InternalKey is null ? null : builder.AddParameter("internal-key", settings.InternalKey, secret: true);
+
 var gateway = builder.AddProject<Projects.ModMesh_Gateway>("gateway")
     .WithFixedHttpPort(settings.GatewayPort)
     .WithHttpHealthCheck("/health/ready")
-    .LogGoProxyWhenReady();
+    .LogGoProxyWhenReady()
+    .WithEnvironmentIfSet("Gateway__Access__Private", settings.Private)
+    .WithEnvironmentIfSet("Gateway__Access__TokensFile", settings.TokensFile)
+    .WithEnvironmentIfSet("Gateway__Access__RulesFile", settings.RulesFile)
+    .WithInternalKey(internalKey);
 
 if (settings.Distributed)
 {
@@ -29,6 +36,7 @@ if (settings.Distributed)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
             .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
+            .WithInternalKey(internalKey)
             .WithHttpHealthCheck("/health/ready");
     }
 
@@ -39,6 +47,8 @@ if (settings.Distributed)
             .WithEnvironment("ModMesh__Upstream", settings.Upstream)
             .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
             .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
+            .WithInternalKey(internalKey)
+            .WithEnvironmentIfSet("ModMesh__Publish__Webhooks", settings.Webhooks)
             .WithHttpHealthCheck("/health/ready");
         var nodeUrl = $"http://cachenode-{i}";
         gateway.WithReference(node).WaitFor(node).WithEnvironment($"Gateway__Nodes__{i - 1}", nodeUrl);
@@ -49,7 +59,9 @@ else
     var node = builder.AddProject<Projects.ModMesh_CacheNode>("cachenode")
         .WithEnvironment("ModMesh__Upstream", settings.Upstream)
         .WithEnvironmentIfSet("ModMesh__Private", settings.Private)
-            .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
+        .WithEnvironmentIfSet("ModMesh__Sumdb", settings.Sumdb)
+        .WithInternalKey(internalKey)
+        .WithEnvironmentIfSet("ModMesh__Publish__Webhooks", settings.Webhooks)
         .WithEnvironment("ModMesh__Storage__Path", settings.StoragePath)
         .WithHttpHealthCheck("/health/ready");
     gateway.WithReference(node).WaitFor(node).WithEnvironment("Gateway__Nodes__0", "http://cachenode");

@@ -10,6 +10,10 @@ internal static class ResourceBuilderExtensions
         where T : IResourceWithEnvironment =>
         string.IsNullOrEmpty(value) ? builder : builder.WithEnvironment(name, value);
 
+    /// <summary>Sets ModMesh__InternalKey from a secret parameter (masked in the dashboard) when there is one.</summary>
+    public static IResourceBuilder<ProjectResource> WithInternalKey(this IResourceBuilder<ProjectResource> builder, IResourceBuilder<ParameterResource>? key) =>
+        key is null ? builder : builder.WithEnvironment("ModMesh__InternalKey", key);
+
     /// <summary>
     /// The "http" endpoint on a fixed port that the service binds itself: no orchestrator proxy in between, so the
     /// URL is predictable and bodies stream through one hop less.

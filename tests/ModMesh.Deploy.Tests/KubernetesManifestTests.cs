@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Configuration;
 using ModMesh.CacheNode.Queries;
 using ModMesh.Coordination.Redis;
 using ModMesh.Discovery;
@@ -33,12 +34,14 @@ public sealed class KubernetesManifestTests
         ("ModMesh:Fetcher", typeof(FillJobConsumerOptions)),
         ("ModMesh", typeof(UpstreamOptions)),
         ("Gateway:Discovery", typeof(DiscoveryOptions)),
+        ("Gateway:Access", typeof(ModMesh.Gateway.Access.GatewayAccessOptions)),
+        ("ModMesh:Publish", typeof(ModMesh.Fetcher.Publishing.PublishOptions)),
         ("Gateway", typeof(GatewayOptions)),
         ("Drain", typeof(DrainOptions)),
     ];
 
     // Keys read directly, not through an options type.
-    private static readonly string[] RawKeys = ["ModMesh:Storage:Path", "ConnectionStrings:redis", "ConnectionStrings:blobs", "ASPNETCORE_URLS"];
+    private static readonly string[] RawKeys = ["ModMesh:InternalKey", "ModMesh:Storage:Path", "ConnectionStrings:redis", "ConnectionStrings:blobs", "ASPNETCORE_URLS"];
 
     private static readonly Lazy<IReadOnlyList<object>> Objects = new(LoadAll);
 
@@ -232,6 +235,48 @@ public sealed class KubernetesManifestTests
         Assert.Contains(rendered, o => o is V1Secret { Metadata: { Name: "modmesh-job-signing", NamespaceProperty: "modmesh" } });
         var redis = rendered.OfType<V1Deployment>().Single(d => d.Metadata.Name == "modmesh-redis").Spec.Template.Spec.Containers.Single();
         Assert.Contains("--requirepass", redis.Args);
+    }
+
+    [Fact]
+    public void EveryService_TakesTheInternalKeyFromItsSecret_AndThePlaceholderIsRefused()
+    {
+        foreach (var name in new[] { "modmesh-gateway", "modmesh-cachenode", "modmesh-fetcher" })
+        {
+            AssertFromSecret(Single(name).Spec.Template.Spec.Containers.Single(), "ModMesh__InternalKey", "modmesh-internal-key", "key");
+        }
+
+        var placeholder = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [ModMesh.ServiceDefaults.Internal.InternalCalls.ConfigurationKey] = Secret("modmesh-internal-key").StringData["key"] })
+            .Build();
+        Assert.Throws<InvalidOperationException>(() => { _ = ModMesh.ServiceDefaults.Internal.InternalCalls.Key(placeholder); });
+    }
+
+    [Fact]
+    public void Gateway_ReadsTokensAndRulesFromTheMountedSecretAndConfigMap_AndTheRulesAreValid()
+    {
+        var pod = Single("modmesh-gateway").Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        foreach (var (setting, volumeKind, source, key) in new[] { ("Gateway__Access__TokensFile", "secret", "modmesh-tokens", "tokens"), ("Gateway__Access__RulesFile", "configMap", "modmesh-access", "rules") })
+        {
+            var file = Env(container, setting);
+            Assert.False(string.IsNullOrEmpty(file), $"{setting} is not set");
+            var mount = container.VolumeMounts.Single(m => file!.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+            Assert.Equal(key, file![(mount.MountPath.Length + 1)..]);
+            var volume = pod.Volumes.Single(v => v.Name == mount.Name);
+            if (volumeKind == "secret")
+            {
+                Assert.Equal(source, volume.Secret?.SecretName);
+                Assert.True(Secret(source).StringData.ContainsKey(key));
+            }
+            else
+            {
+                Assert.Equal(source, volume.ConfigMap?.Name);
+                var rules = Objects.Value.OfType<V1ConfigMap>().Single(c => c.Metadata.Name == source).Data[key];
+                Assert.Empty(ModMesh.Access.AccessRules.Check(rules));
+            }
+        }
+
+        Assert.Equal(("modmesh-config", "ModMesh__Private"), (container.Env.Single(e => e.Name == "Gateway__Access__Private").ValueFrom.ConfigMapKeyRef.Name, container.Env.Single(e => e.Name == "Gateway__Access__Private").ValueFrom.ConfigMapKeyRef.Key));
     }
 
     [Fact]
