@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ModMesh.Access;
 using ModMesh.TestSupport;
 using ModMesh.TestSupport.Go;
@@ -50,19 +47,16 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
             ["ModMesh__Private"] = "",
             ["ModMesh__NoSumDb"] = "*",
         });
-        var (pfx, password) = await WriteCertificateAsync();
+        var certificate = await GatewayCertificate.WriteAsync(_folder);
+        _caFile = certificate.PemPath;
         int http = ServiceProcess.FreeLoopbackPort(), https = ServiceProcess.FreeLoopbackPort();
         _httpsUrl = $"https://127.0.0.1:{https}";
-        _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http};{_httpsUrl}",
-            ["Kestrel__Certificates__Default__Path"] = pfx,
-            ["Kestrel__Certificates__Default__Password"] = password,
-            ["Gateway__Nodes__0"] = _node.Url,
-            ["Gateway__Access__Private"] = PrivatePrefix,
-            ["Gateway__Access__TokensFile"] = tokens,
-            ["Gateway__Access__RulesFile"] = rules,
-        }, port: http);
+        var settings = certificate.KestrelSettings(http, _httpsUrl);
+        settings["Gateway__Nodes__0"] = _node.Url;
+        settings["Gateway__Access__Private"] = PrivatePrefix;
+        settings["Gateway__Access__TokensFile"] = tokens;
+        settings["Gateway__Access__RulesFile"] = rules;
+        _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, settings, port: http);
     }
 
     public async Task DisposeAsync()
@@ -108,25 +102,6 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(expected.GoModSum, got.GoModSum);
         Assert.DoesNotContain(_reader.Token, _gateway.RecentOutput + _node.RecentOutput, StringComparison.Ordinal);
         output.WriteLine($"{target}: 401 anonymous, 403 for a token without a rule, {got.Sum} with the reader's token in .netrc (equal to direct).");
-    }
-
-    /// <summary>A self-signed certificate for 127.0.0.1: a PFX for the gateway, and its PEM as the go sandbox's only trusted root.</summary>
-    private async Task<(string Pfx, string Password)> WriteCertificateAsync()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=modmesh-test-gateway", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var pfx = Path.Combine(_folder, "gateway.pfx");
-        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, password));
-        _caFile = Path.Combine(_folder, "gateway.pem");
-        await File.WriteAllTextAsync(_caFile, certificate.ExportCertificatePem() + "\n");
-        return (pfx, password);
     }
 
     private static GoModDownload Single(CommandResult result) => Assert.Single(GoModDownload.ParseAll(result.StandardOutput));
