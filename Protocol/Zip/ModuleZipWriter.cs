@@ -117,7 +117,9 @@ public static class ModuleZipWriter
     /// from the start of the path (Go issue 37397); from go 1.24 on, vendor/modules.txt goes and the measure starts
     /// after that "/vendor/".
     /// </summary>
-    internal static bool IsVendored(string path, bool go124)
+    /// <param name="path">A slash-separated path relative to the module root.</param>
+    /// <param name="go124">Whether the root go.mod declares go 1.24 or later.</param>
+    public static bool IsVendored(string path, bool go124)
     {
         if (go124 && path == "vendor/modules.txt")
         {
