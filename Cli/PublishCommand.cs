@@ -58,9 +58,8 @@ internal static class PublishCommand
         }
 
         var output = parsed.Option("output");
-        var zipPath = output is null
-            ? Path.Combine(Path.GetTempPath(), $"modmesh-publish-{Guid.NewGuid():N}.zip")
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
+        // Always in the temporary folder, never beside --output: that may be inside the tree being zipped.
+        var zipPath = Path.Combine(Path.GetTempPath(), $"modmesh-publish-{Guid.NewGuid():N}.zip");
         try
         {
             await using (var zip = new FileStream(zipPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920))
@@ -146,7 +145,15 @@ internal static class PublishCommand
         var url = new Uri(proxy.AbsoluteUri.TrimEnd('/') + "/" + escapedPath + "/@v/" + escapedVersion + ".zip");
         var what = $"{modulePath}@{version}";
 
-        using var client = context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
+        if (proxy.Scheme == Uri.UriSchemeHttp && !proxy.IsLoopback)
+        {
+            await context.Error.WriteLineAsync($"warning: {proxy} is plain http: the token travels unencrypted").ConfigureAwait(false);
+        }
+
+        // No redirects: a redirected upload would go somewhere the user did not name, and without its token.
+        using var client = context.HttpHandler is { } handler
+            ? new HttpClient(handler, disposeHandler: false)
+            : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }, disposeHandler: true);
         client.Timeout = TimeSpan.FromMinutes(30);
         using var request = new HttpRequestMessage(HttpMethod.Put, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

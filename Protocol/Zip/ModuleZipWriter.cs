@@ -184,8 +184,9 @@ public static class ModuleZipWriter
             var kind = FileStatus.Lstat(childFull, out var size);
             if (kind == FileKind.Missing)
             {
-                // Gone since the folder was read: Go's walk would fail on it; nothing to zip either way.
-                throw new IOException($"{childFull} disappeared while the tree was read");
+                // Removed since the folder was read, or a name that is not UTF-8 (which .NET cannot give back as it
+                // is): Go's walk fails on the first and refuses the second; either way there is no zip.
+                throw new IOException($"{childFull} cannot be examined: removed while the tree was read, or its name is not UTF-8");
             }
 
             if (IsVendored(childSlash, go124))

@@ -57,6 +57,18 @@ public sealed class PublishCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task DryRun_OutputInsideTheTree_IsNotZippedIntoItself()
+    {
+        var output = _tree.Full("lib.zip");
+
+        var run = await CliRunner.RunAsync("publish", "--dry-run", "--dir", _tree.Root, "--output", output, "v1.0.0");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain(ZipEntries.Names(output), n => n.EndsWith(".zip", StringComparison.Ordinal) || n.EndsWith(".tmp", StringComparison.Ordinal));
+        Assert.Equal(["LICENSE", "README.md", "go.mod", "lib.go"], ZipEntries.Names(output).Select(n => n[(Module.Length + "@v1.0.0/".Length)..]));
+    }
+
     [Theory]
     [InlineData("1.0.0")]
     [InlineData("v1.0")]
@@ -158,12 +170,17 @@ public sealed class PublishCommandTests : IDisposable
     [InlineData(400, 5, "refused: the proxy rejected the zip of example.test/Acme/Lib@v1.0.0 (400): server says why")]
     [InlineData(404, 6, "refused: example.test/Acme/Lib is not a module path this proxy publishes (404)")]
     [InlineData(500, 1, "failed: unexpected answer 500")]
+    [InlineData(307, 1, "failed: unexpected answer 307")]
     public async Task Upload_EachAnswer_HasItsLineAndExitCode(int status, int exitCode, string line)
     {
         await using var server = await LoopbackWebServer.StartAsync(async context =>
         {
             await Recorded.ReadAsync(context.Request);
             context.Response.StatusCode = status;
+            if (status == 307)
+            {
+                context.Response.Headers.Location = "http://127.0.0.1:9/elsewhere";
+            }
             await context.Response.WriteAsync("server says why\n\u001b[31mred");
         });
 
