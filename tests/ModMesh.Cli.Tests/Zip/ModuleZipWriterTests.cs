@@ -101,6 +101,21 @@ public sealed class ModuleZipWriterTests
         Assert.Equal(["go.mod", "pkg/vendor/vendor.go", "vendor/top.go"], names);
     }
 
+    [Theory]
+    [InlineData("1.23.9", true)]
+    [InlineData("1.23rc1", true)]
+    [InlineData("1.24-pre", false)] // modfile.ParseLax reads "1.24"
+    [InlineData("2.0", false)]
+    public void Create_GoDirective_DecidesWhetherVendorModulesTxtStays(string goVersion, bool kept)
+    {
+        using var tree = new ModuleTree($"module {Module}\n\nrequire example.test/dep v1.0.0 // a comment\n\ngo {goVersion} // the language\n")
+            .File("vendor/modules.txt", "# example.test/dep v1.0.0\n");
+
+        var (_, names) = Zip(tree);
+
+        Assert.Equal(kept, names.Contains("vendor/modules.txt"));
+    }
+
     [Fact]
     public void Create_NestedModules_AreLeftOut_WhateverTheLetterCaseOfTheirGoMod()
     {
