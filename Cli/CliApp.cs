@@ -1,0 +1,54 @@
+namespace ModMesh.Cli;
+
+/// <summary>The modmesh command: picks the subcommand, turns usage errors into exit code 2 with the usage text.</summary>
+internal static class CliApp
+{
+    public const string Usage = """
+        usage:
+          modmesh publish --proxy <gateway URL> [--token <token>] [--dir <module root>] [--module <path>]
+                          [--dry-run] [--output <file.zip>] <version>
+              Zips the module in --dir (default .) as the go command would and uploads it with
+              PUT <proxy>/<module>/@v/<version>.zip. The token comes from --token or MODMESH_TOKEN;
+              --module is for a module root without go.mod. --dry-run zips and prints the h1 hash only.
+          modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>
+              Adds a token to the tokens file and prints it, once.
+          modmesh tokens revoke <id> --file <tokens file>
+          modmesh tokens list --file <tokens file>
+          modmesh rules check <rules file>
+              Prints every problem of a rules file with its line; exit code 0 when there is none.
+
+        exit codes: 0 done, 1 failed, 2 bad command line, 3 version already published with other content (409),
+                    4 authentication or permission refused (401/403), 5 zip refused (400), 6 module not publishable (404)
+        """;
+
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            return args switch
+            {
+                ["publish", .. var rest] => await PublishCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["tokens", "issue", .. var rest] => TokensCommand.Issue(rest, context),
+                ["tokens", "revoke", .. var rest] => TokensCommand.Revoke(rest, context),
+                ["tokens", "list", .. var rest] => TokensCommand.List(rest, context),
+                ["rules", "check", .. var rest] => RulesCommand.Check(rest, context),
+                ["help" or "--help" or "-h"] => Help(context),
+                _ => throw new UsageException(args.Length == 0 ? "no command given" : $"unknown command '{string.Join(' ', args.Take(2))}'"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            await context.Error.WriteLineAsync($"modmesh: {ex.Message}").ConfigureAwait(false);
+            await context.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static int Help(CliContext context)
+    {
+        context.Out.WriteLine(Usage);
+        return ExitCodes.Success;
+    }
+}

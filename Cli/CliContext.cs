@@ -1,0 +1,8 @@
+namespace ModMesh.Cli;
+
+/// <summary>What a command may touch besides the file system: its output streams, the environment and the network.</summary>
+/// <param name="Out">Results (and, for <c>tokens issue</c>, the token itself).</param>
+/// <param name="Error">Problems and notes.</param>
+/// <param name="GetEnvironmentVariable">Reads an environment variable (MODMESH_TOKEN).</param>
+/// <param name="HttpHandler">The HTTP handler of uploads; null for the default one.</param>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironmentVariable, HttpMessageHandler? HttpHandler = null);

@@ -1,0 +1,16 @@
+namespace ModMesh.Cli.Tests.Infrastructure;
+
+/// <summary>Runs the modmesh command in process and captures what it prints.</summary>
+internal static class CliRunner
+{
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var context = new CliContext(output, error, name => environment is not null && environment.TryGetValue(name, out var v) ? v : null);
+        var exit = await CliApp.RunAsync(args, context, CancellationToken.None);
+        return new CliRun(exit, output.ToString(), error.ToString());
+    }
+
+    public static Task<CliRun> RunAsync(params string[] args) => RunAsync(null, args);
+}
