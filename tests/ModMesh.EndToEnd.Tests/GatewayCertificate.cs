@@ -28,6 +28,30 @@ internal sealed record GatewayCertificate(string PfxPath, string Password, strin
         return new GatewayCertificate(pfx, password, pem);
     }
 
+    /// <summary>
+    /// Waits until <paramref name="httpsUrl"/> accepts connections. Kestrel binds its endpoints one after another and
+    /// serves the first (plain http, where readiness is probed) while it still loads the certificate for the second,
+    /// so "ready" on http does not yet mean https is listening (seen as "connection refused" under load).
+    /// </summary>
+    public static async Task WaitForListenerAsync(string httpsUrl, TimeSpan timeout)
+    {
+        var uri = new Uri(httpsUrl);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(uri.Host, uri.Port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
     /// <summary>Kestrel settings (environment variables) for a gateway listening on http and https with this certificate.</summary>
     public Dictionary<string, string?> KestrelSettings(int httpPort, string httpsUrl) => new()
     {

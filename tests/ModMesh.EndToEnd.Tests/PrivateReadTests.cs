@@ -57,6 +57,7 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
         settings["Gateway__Access__TokensFile"] = tokens;
         settings["Gateway__Access__RulesFile"] = rules;
         _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, settings, port: http);
+        await GatewayCertificate.WaitForListenerAsync(_httpsUrl, TimeSpan.FromSeconds(30));
     }
 
     public async Task DisposeAsync()
@@ -76,7 +77,7 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var refused = await anonymous.GoAsync("mod", "download", "-json", target);
             Assert.False(refused.Succeeded, refused.ToString());
-            Assert.Contains("401", Single(refused).Error, StringComparison.Ordinal);
+            Assert.True(Single(refused).Error!.Contains("401", StringComparison.Ordinal), Single(refused).Error);
         }
 
         using (var stranger = Sandbox(_httpsUrl, _stranger.Token))

@@ -61,6 +61,7 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
         settings["Gateway__Access__RulesFile"] = rules;
         settings["ModMesh__InternalKey"] = InternalKey;
         _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, settings, port: http);
+        await GatewayCertificate.WaitForListenerAsync(_httpsUrl, TimeSpan.FromSeconds(30));
     }
 
     public async Task DisposeAsync()
@@ -82,7 +83,7 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
 
         // A token that may only read: refused, nothing stored.
         var refused = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _reader.Token, "--dir", checkout, "v1.1.0");
-        Assert.True(refused.ExitCode != 0, refused.Text);
+        Assert.True(refused.ExitCode == 4, refused.Text); // 401/403 (docs/CLI.md)
         Assert.Contains("403", refused.Text, StringComparison.Ordinal);
 
         // The CI publisher: created, and the command prints the same h1 as the go command's over the same tag.
@@ -112,8 +113,8 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
         Assert.True(again.ExitCode == 0, again.Text);
         await File.AppendAllTextAsync(Path.Combine(checkout, "private.go"), "\n// changed after the release\n");
         var conflict = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
-        Assert.True(conflict.ExitCode != 0, conflict.Text);
-        Assert.Contains("409", conflict.Text, StringComparison.Ordinal);
+        Assert.True(conflict.ExitCode == 3, conflict.Text); // the command's exit code for 409 (docs/CLI.md)
+        Assert.Contains("different content", conflict.Text, StringComparison.Ordinal);
 
         // Case variants of the private path, as a module and as a checksum-database lookup: never passed on.
         using var client = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == LoadPem().Thumbprint }) { BaseAddress = new Uri(_httpsUrl) };

@@ -280,14 +280,26 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
 
     public override string ToString() => $"{Name} pid {Pid} at {BaseAddress}";
 
-    /// <summary>A free TCP port on 127.0.0.1 (bound then released).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> HandedOut = new();
+
+    /// <summary>
+    /// A free TCP port on 127.0.0.1 (bound then released), never one this test process handed out before: test classes
+    /// run in parallel, and the kernel may give a just-released port to the next bind, so two services started at the
+    /// same time could otherwise be told the same port.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (HandedOut.TryAdd(port, true))
+            {
+                return port;
+            }
+        }
     }
 
     private static string DotnetHost()
