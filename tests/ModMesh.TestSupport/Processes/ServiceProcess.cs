@@ -283,21 +283,32 @@ public sealed class ServiceProcess : IAsyncDisposable, IDisposable
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> HandedOut = new();
 
     /// <summary>
-    /// A free TCP port on 127.0.0.1 (bound then released), never one this test process handed out before: test classes
-    /// run in parallel, and the kernel may give a just-released port to the next bind, so two services started at the
-    /// same time could otherwise be told the same port.
+    /// A free TCP port on 127.0.0.1 for a service to listen on, chosen at random below the kernel's ephemeral range
+    /// (32768-60999) and never one this test process handed out before. Below that range neither another socket's
+    /// bind to port 0 nor an outgoing connection's local port can take it between this check and the service's bind,
+    /// or while a killed node is down before its restart on the same port (a port from bind(0) could be taken by any
+    /// client connection in that window); and test classes running in parallel are never told the same port.
     /// </summary>
     public static int FreeLoopbackPort()
     {
         while (true)
         {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            if (HandedOut.TryAdd(port, true))
+            var port = Random.Shared.Next(20000, 32768);
+            if (!HandedOut.TryAdd(port, true))
             {
+                continue;
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
                 return port;
+            }
+            catch (SocketException)
+            {
+                // In use by someone else: try another.
             }
         }
     }

@@ -297,12 +297,6 @@ public sealed class RedisServer : IDisposable, IAsyncDisposable
             "redis-server was not found on PATH; the Redis tests need a real server. Install it: apt-get install -y redis-server");
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    // Below the ephemeral range, so a restart on the same port finds it free (see ServiceProcess.FreeLoopbackPort).
+    private static int FreeLoopbackPort() => Processes.ServiceProcess.FreeLoopbackPort();
 }
