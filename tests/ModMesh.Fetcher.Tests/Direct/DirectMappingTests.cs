@@ -204,4 +204,90 @@ public sealed class DirectMappingTests(MappedRepositoriesFixture fixture, ITestO
         Assert.Equal(0, source.Discovery!.Answered);
         Assert.True(source.Discovery.Refused > 0);
     }
+
+    [Fact]
+    public async Task GetAsync_MappingToGitDaemonOnLoopback_SameVersionsAndHashesAsGoDirect()
+    {
+        var expected = await fixture.DownloadDirectAsync(RepoPrefix, "v1.1.0");
+        await using var daemon = await GitDaemon.StartAsync(Path.GetDirectoryName(fixture.Repo)!);
+        using var source = Create(new DirectOptions
+        {
+            GoBinary = GoTool.Locate().GoPath,
+            WorkPath = _work,
+            KeepWarm = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromMinutes(2),
+            Mappings = [new DirectMapping { Prefix = RepoPrefix, Repository = $"git://127.0.0.1:{daemon.Port}/repo.git" }],
+        });
+
+        using var list = await source.GetAsync(RepoPrefix, "@v/list", CancellationToken.None);
+        using var zip = await source.GetAsync(RepoPrefix, "@v/v1.1.0.zip", CancellationToken.None);
+
+        Assert.Equal("v1.0.0\nv1.1.0\n", await ReadTextAsync(list));
+        Assert.Equal(expected.Sum, DirHash.HashZip(new MemoryStream(await ReadAllAsync(zip))));
+    }
+
+    /// <summary>A <c>git daemon</c> on 127.0.0.1 serving the bare repositories of a folder over git://.</summary>
+    private sealed class GitDaemon : IAsyncDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+
+        private GitDaemon(System.Diagnostics.Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static async Task<GitDaemon> StartAsync(string basePath)
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var psi = new System.Diagnostics.ProcessStartInfo(GoTool.Locate().GitPath)
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            foreach (var argument in new[] { "daemon", "--listen=127.0.0.1", $"--port={port}", "--reuseaddr", "--export-all", $"--base-path={basePath}", basePath })
+            {
+                psi.ArgumentList.Add(argument);
+            }
+
+            var process = System.Diagnostics.Process.Start(psi)!;
+            var daemon = new GitDaemon(process, port);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (true)
+            {
+                try
+                {
+                    using var client = new System.Net.Sockets.TcpClient();
+                    await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                    return daemon;
+                }
+                catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+                {
+                    await Task.Delay(100);
+                }
+                catch
+                {
+                    await daemon.DisposeAsync();
+                    throw;
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
 }
