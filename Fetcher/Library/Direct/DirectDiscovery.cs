@@ -144,7 +144,9 @@ internal sealed partial class DirectDiscovery : IDisposable
         if (method == "CONNECT")
         {
             // go's https attempt: refused at once, so it falls back to http (GOINSECURE) and no TLS leaves the machine.
-            return Refuse(403, target, "CONNECT is never forwarded");
+            // Expected for every mapped fetch, so only a CONNECT to a host without mappings is worth a warning.
+            var host = target.Split(':')[0];
+            return Refuse(403, target, "CONNECT is never forwarded", expected: _mappings.Prefixes.Any(p => p.Split('/')[0].Equals(host, StringComparison.OrdinalIgnoreCase)));
         }
 
         if (method is not ("GET" or "HEAD"))
@@ -171,10 +173,18 @@ internal sealed partial class DirectDiscovery : IDisposable
         return (200, $"<!DOCTYPE html>\n<html><head><meta name=\"go-import\" content=\"{prefix} git https://{prefix}\"></head><body></body></html>\n");
     }
 
-    private (int, string) Refuse(int status, string target, string why)
+    private (int, string) Refuse(int status, string target, string why, bool expected = false)
     {
         Interlocked.Increment(ref _refused);
-        Log.Refused(_logger, Protocol.ClientText.Escape(target, 300), why);
+        if (expected)
+        {
+            Log.ConnectRefused(_logger, Protocol.ClientText.Escape(target, 300));
+        }
+        else
+        {
+            Log.Refused(_logger, Protocol.ClientText.Escape(target, 300), why);
+        }
+
         return (status, "direct: only go-import discovery of mapped module paths is answered here\n");
     }
 
@@ -208,6 +218,9 @@ internal sealed partial class DirectDiscovery : IDisposable
     {
         [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "direct: go-import of {Path} answered from the mapping {Prefix}")]
         public static partial void Answered(ILogger logger, string path, string prefix);
+
+        [LoggerMessage(EventId = 2315, Level = LogLevel.Debug, Message = "direct: the discovery responder refused go's https probe {Target} (it falls back to http)")]
+        public static partial void ConnectRefused(ILogger logger, string target);
 
         [LoggerMessage(EventId = 2312, Level = LogLevel.Warning, Message = "direct: the discovery responder refused {Target}: {Reason}")]
         public static partial void Refused(ILogger logger, string target, string reason);
