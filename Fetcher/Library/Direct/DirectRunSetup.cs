@@ -26,6 +26,9 @@ internal sealed class DirectRunSetup
     /// <summary>The git config file generated in a run's home folder.</summary>
     internal const string GitConfigName = ".modmesh-gitconfig";
 
+    /// <summary>The .netrc for the go command's own https requests (named by NETRC), generated in a run's home folder.</summary>
+    internal const string NetrcName = ".modmesh-netrc";
+
     /// <summary>The ssh config file generated in a run's home folder.</summary>
     internal const string SshConfigName = ".modmesh-ssh/config";
 
@@ -90,6 +93,11 @@ internal sealed class DirectRunSetup
                     break;
                 default:
                     var token = secret.Trim();
+                    if (token.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+                    {
+                        throw new IOException($"the secret file of the credential for {host} holds blanks or more than one line");
+                    }
+
                     var user = string.IsNullOrWhiteSpace(credential.UserName) ? "oauth2" : credential.UserName.Trim();
                     var header = credential.NormalizedKind == DirectCredential.BasicKind
                         ? "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{token}"))
@@ -114,7 +122,8 @@ internal sealed class DirectRunSetup
 
         if (netrc.Length > 0)
         {
-            var file = Path.Combine(folder.Home, ".netrc");
+            // Not ~/.netrc: git (curl) would read that one too, and send it to the host over plain http:// as well.
+            var file = Path.Combine(folder.Home, NetrcName);
             WritePrivate(file, netrc.ToString());
             environment["NETRC"] = file;
         }

@@ -234,7 +234,7 @@ internal sealed partial class DirectSource : IDisposable
             return (missing, "", UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, SourceName,
                 "direct needs the go command, which is missing on this service: apt-get install golang-go, or set ModMesh:Direct:GoBinary"));
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A credential's secret file or the run's home folder could not be written or read.
             Log.GoFailed(_logger, command, ex.Message);

@@ -87,13 +87,14 @@ public sealed class DirectCredentialsTests : IDisposable
         Assert.Contains($"[http \"https://git.a.example/\"]\n\textraHeader = \"Authorization: Bearer {_tokenA}\"", gitConfig, StringComparison.Ordinal);
         Assert.Contains("[url \"https://git.a.example/team/repo.git\"]\n\tinsteadOf = \"https://git.a.example/team/repo\"", gitConfig, StringComparison.Ordinal);
         Assert.Contains("[include]\n\tpath = \"" + Path.Combine(_root, "operator-gitconfig") + "\"", gitConfig, StringComparison.Ordinal);
-        Assert.Equal($"machine git.a.example login oauth2 password {_tokenA}\n", await File.ReadAllTextAsync(Path.Combine(home, ".netrc")));
+        Assert.Equal($"machine git.a.example login oauth2 password {_tokenA}\n", await File.ReadAllTextAsync(Path.Combine(home, DirectRunSetup.NetrcName)));
         Assert.Equal(Path.Combine(env["HOME"], DirectRunSetup.GitConfigName), env["GIT_CONFIG_GLOBAL"]);
-        Assert.Equal(Path.Combine(env["HOME"], ".netrc"), env["NETRC"]);
+        Assert.Equal(Path.Combine(env["HOME"], DirectRunSetup.NetrcName), env["NETRC"]);
+        Assert.False(File.Exists(Path.Combine(home, ".netrc"))); // git (curl) reads ~/.netrc, also for http://
         Assert.False(env.ContainsKey("GIT_SSH_COMMAND"));
         AssertNoSecretIn(env);
         AssertPrivate(Path.Combine(home, DirectRunSetup.GitConfigName));
-        AssertPrivate(Path.Combine(home, ".netrc"));
+        AssertPrivate(Path.Combine(home, DirectRunSetup.NetrcName));
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed class DirectCredentialsTests : IDisposable
         var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"bot:{_passwordB}"));
         var gitConfig = await File.ReadAllTextAsync(Path.Combine(home, DirectRunSetup.GitConfigName));
         Assert.Contains($"[http \"https://git.b.example:8443/\"]\n\textraHeader = \"Authorization: Basic {basic}\"", gitConfig, StringComparison.Ordinal);
-        Assert.Equal($"machine git.b.example login bot password {_passwordB}\n", await File.ReadAllTextAsync(Path.Combine(home, ".netrc")));
+        Assert.Equal($"machine git.b.example login bot password {_passwordB}\n", await File.ReadAllTextAsync(Path.Combine(home, DirectRunSetup.NetrcName)));
         // go's discovery goes to the responder (upper-case names, which git ignores or is told to ignore).
         Assert.StartsWith("http://127.0.0.1:", env["HTTP_PROXY"], StringComparison.Ordinal);
         Assert.Equal(env["HTTP_PROXY"], env["HTTPS_PROXY"]);
@@ -124,6 +125,7 @@ public sealed class DirectCredentialsTests : IDisposable
         var files = AllText(home);
         Assert.DoesNotContain(_tokenA, files, StringComparison.Ordinal);
         Assert.DoesNotContain(_passwordB, files, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home, DirectRunSetup.NetrcName)));
         Assert.False(File.Exists(Path.Combine(home, ".netrc")));
         var config = await File.ReadAllTextAsync(Path.Combine(home, DirectRunSetup.SshConfigName));
         var key = Path.Combine(env["HOME"], ".modmesh-ssh", "key0");
