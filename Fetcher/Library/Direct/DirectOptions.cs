@@ -53,6 +53,13 @@ public sealed class DirectOptions
     public List<DirectMapping> Mappings { get; set; } = [];
 
     /// <summary>
+    /// <see cref="Mappings"/> in one string, added to them: "prefix=repository;prefix=repository", e.g.
+    /// "git.corp.example/team/repo=ssh://git@git.corp.example/team/repo.git;git.corp.example/tools=file:///srv/git/tools.git".
+    /// Default: empty.
+    /// </summary>
+    public string MappingList { get; set; } = "";
+
+    /// <summary>
     /// Credentials, each given only to its host: read from their secret files on every run and written into the go
     /// command's private (deleted) home folder, never into a command line or a log. Bound from
     /// "ModMesh:Direct:Credentials:0:Host", "…:Kind", "…:UserName", "…:SecretFile". Default: none.
@@ -73,6 +80,19 @@ public sealed class DirectOptions
     /// Default: empty.
     /// </summary>
     public string Patterns { get; set; } = "";
+
+    /// <summary><see cref="Mappings"/> and the entries of <see cref="MappingList"/>.</summary>
+    internal IReadOnlyList<DirectMapping> AllMappings =>
+    [
+        .. Mappings,
+        .. MappingList.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            return equals < 0
+                ? new DirectMapping { Prefix = entry }
+                : new DirectMapping { Prefix = entry[..equals].Trim(), Repository = entry[(equals + 1)..].Trim() };
+        }),
+    ];
 
     /// <summary>The work folder actually used.</summary>
     internal string EffectiveWorkPath => string.IsNullOrWhiteSpace(WorkPath)

@@ -41,7 +41,7 @@ internal sealed partial class DirectSource : IDisposable
         _logger = logger;
         _goBinary = DirectOptions.LocateGo(_options.GoBinary) ?? _options.GoBinary;
         var ignoreCase = !options.Value.CaseSensitivePatterns;
-        _mappings = new DirectMappings(_options.Mappings, ignoreCase);
+        _mappings = new DirectMappings(_options.AllMappings, ignoreCase);
         _setup = new DirectRunSetup(_options);
         _discovery = _mappings.IsEmpty ? null : new DirectDiscovery(_mappings, logger);
         // Which paths direct fetches at all: "*" every one, else the configured patterns or private paths plus mapped prefixes.

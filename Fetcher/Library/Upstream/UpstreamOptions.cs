@@ -71,7 +71,7 @@ public sealed class UpstreamOptions : IValidatableObject
 
     /// <summary>
     /// How the "direct" entry of <see cref="Upstream"/> runs the go command against version control
-    /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm", "Mappings",
+    /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm", "Mappings", "MappingList",
     /// "Credentials", "KnownHosts", "Patterns", "Vcs", "Insecure").
     /// </summary>
     public DirectOptions Direct { get; set; } = new();
@@ -139,12 +139,12 @@ public sealed class UpstreamOptions : IValidatableObject
             yield return new ValidationResult("ModMesh:Direct: Timeout must be positive, KeepWarm zero or more, Concurrency 1-256.", [nameof(Direct)]);
         }
 
-        foreach (var problem in Direct.Mappings.Select(m => m.Problem()).OfType<string>())
+        foreach (var problem in Direct.AllMappings.Select(m => m.Problem()).OfType<string>())
         {
             yield return new ValidationResult($"ModMesh:Direct:Mappings: {problem}", [nameof(Direct)]);
         }
 
-        foreach (var duplicate in Direct.Mappings.GroupBy(m => m.NormalizedPrefix, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        foreach (var duplicate in Direct.AllMappings.GroupBy(m => m.NormalizedPrefix, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             yield return new ValidationResult($"ModMesh:Direct:Mappings: the prefix \"{duplicate.Key}\" is mapped more than once", [nameof(Direct)]);
         }

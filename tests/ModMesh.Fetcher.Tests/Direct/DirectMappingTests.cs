@@ -29,12 +29,8 @@ public sealed class DirectMappingTests(MappedRepositoriesFixture fixture, ITestO
         KeepWarm = TimeSpan.Zero,
         Timeout = TimeSpan.FromMinutes(2),
         Patterns = patterns,
-        Mappings =
-        [
-            new DirectMapping { Prefix = RepoPrefix, Repository = "file://" + fixture.Repo },
-            new DirectMapping { Prefix = LegacyPrefix, Repository = "file://" + fixture.Legacy },
-            .. extra,
-        ],
+        Mappings = [new DirectMapping { Prefix = RepoPrefix, Repository = "file://" + fixture.Repo }, .. extra],
+        MappingList = $"{LegacyPrefix}=file://{fixture.Legacy}",
     });
 
     [Fact]

@@ -116,4 +116,27 @@ public sealed class DirectOptionsTests : IDisposable
         Assert.Contains(problems, p => p.StartsWith("ModMesh:Direct:KnownHosts", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("mapped more than once", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Bind_MappingList_AddedToIndexedMappingsAndChecked()
+    {
+        var options = Bind(new()
+        {
+            ["ModMesh:Upstream"] = "direct",
+            ["ModMesh:Direct:GoBinary"] = GoTool.Locate().GoPath,
+            ["ModMesh:Direct:Mappings:0:Prefix"] = "git.corp.example/a",
+            ["ModMesh:Direct:Mappings:0:Repository"] = "file:///srv/a.git",
+            ["ModMesh:Direct:MappingList"] = " git.corp.example/b = https://git.corp.example/b.git ; git.corp.example/c=ssh://git@git.corp.example/c.git;",
+        });
+
+        Assert.Empty(Problems(options));
+        Assert.Equal(
+            ["git.corp.example/a=file:///srv/a.git", "git.corp.example/b=https://git.corp.example/b.git", "git.corp.example/c=ssh://git@git.corp.example/c.git"],
+            options.Direct.AllMappings.Select(m => $"{m.NormalizedPrefix}={m.Repository}"));
+
+        options.Direct.MappingList = "git.corp.example/d;git.corp.example/a=file:///srv/other.git";
+        var problems = Problems(options);
+        Assert.Contains(problems, p => p.Contains("must be an ssh://", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("mapped more than once", StringComparison.Ordinal));
+    }
 }
