@@ -13,8 +13,10 @@ namespace ModMesh.Fetcher.Direct;
 /// The "direct" entry of the upstream chain: answers the GOPROXY paths of a module ("@v/list", "@latest",
 /// "@v/{version}.info|.mod|.zip") from version control by running the real go command with GOPROXY=direct in an
 /// isolated work folder — go already knows every VCS, module zip creation, +incompatible go.mod synthesis,
-/// pseudo-versions and query resolution. go never asks a proxy or a checksum database here (GOPRIVATE=*,
-/// GOSUMDB=off): the fill applies its own verification policy to what comes back.
+/// pseudo-versions and query resolution. go never asks a proxy or a checksum database here (GOPROXY=direct,
+/// GOSUMDB=off): the fill applies its own verification policy to what comes back. Only paths matching
+/// ModMesh:Direct:Patterns start a go process; mapped paths are discovered through <see cref="DirectDiscovery"/> and
+/// credentials reach only their hosts (<see cref="DirectRunSetup"/>); clients get reasons from a fixed list, the log gets go's text.
 /// </summary>
 internal sealed partial class DirectSource : IDisposable
 {
