@@ -44,6 +44,56 @@ public sealed class DirectOptions
     /// </summary>
     public TimeSpan KeepWarm { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Module path prefixes and the repositories they live in, for git hosts the go command cannot discover (no
+    /// <c>?go-get=1</c> answer: gitolite over SSH, a bare repository over HTTP, a local folder). A module path equal to a
+    /// prefix or below it (<c>prefix/sub</c>, <c>prefix/v2</c>) is fetched from that repository, the prefix being its root.
+    /// Bound from "ModMesh:Direct:Mappings:0:Prefix", "…:0:Repository". Default: none.
+    /// </summary>
+    public List<DirectMapping> Mappings { get; set; } = [];
+
+    /// <summary>
+    /// <see cref="Mappings"/> in one string, added to them: "prefix=repository;prefix=repository", e.g.
+    /// "git.corp.example/team/repo=ssh://git@git.corp.example/team/repo.git;git.corp.example/tools=file:///srv/git/tools.git".
+    /// Default: empty.
+    /// </summary>
+    public string MappingList { get; set; } = "";
+
+    /// <summary>
+    /// Credentials, each given only to its host: read from their secret files on every run and written into the go
+    /// command's private (deleted) home folder, never into a command line or a log. Bound from
+    /// "ModMesh:Direct:Credentials:0:Host", "…:Kind", "…:UserName", "…:SecretFile". Default: none.
+    /// </summary>
+    public List<DirectCredential> Credentials { get; set; } = [];
+
+    /// <summary>
+    /// An OpenSSH known_hosts file with the host keys of the SSH git hosts. Empty: a host key is accepted the first
+    /// time it is seen in a run (StrictHostKeyChecking=accept-new into a throw-away file), which trusts the network.
+    /// Default: empty.
+    /// </summary>
+    public string KnownHosts { get; set; } = "";
+
+    /// <summary>
+    /// GOPRIVATE-style patterns of the module paths "direct" fetches at all; "*" allows every path. Any other path is
+    /// answered "not found" at once, without starting a go process, so a client cannot make this service contact an
+    /// arbitrary (internal) host. Empty: the ModMesh:Private patterns plus the prefixes of <see cref="Mappings"/>.
+    /// Default: empty.
+    /// </summary>
+    public string Patterns { get; set; } = "";
+
+    /// <summary><see cref="Mappings"/> and the entries of <see cref="MappingList"/>.</summary>
+    internal IReadOnlyList<DirectMapping> AllMappings =>
+    [
+        .. Mappings,
+        .. MappingList.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            return equals < 0
+                ? new DirectMapping { Prefix = entry }
+                : new DirectMapping { Prefix = entry[..equals].Trim(), Repository = entry[(equals + 1)..].Trim() };
+        }),
+    ];
+
     /// <summary>The work folder actually used.</summary>
     internal string EffectiveWorkPath => string.IsNullOrWhiteSpace(WorkPath)
         ? Path.Combine(Path.GetTempPath(), "modmesh-direct")

@@ -13,8 +13,10 @@ namespace ModMesh.Fetcher.Direct;
 /// The "direct" entry of the upstream chain: answers the GOPROXY paths of a module ("@v/list", "@latest",
 /// "@v/{version}.info|.mod|.zip") from version control by running the real go command with GOPROXY=direct in an
 /// isolated work folder — go already knows every VCS, module zip creation, +incompatible go.mod synthesis,
-/// pseudo-versions and query resolution. go never asks a proxy or a checksum database here (GOPRIVATE=*,
-/// GOSUMDB=off): the fill applies its own verification policy to what comes back.
+/// pseudo-versions and query resolution. go never asks a proxy or a checksum database here (GOPROXY=direct,
+/// GOSUMDB=off): the fill applies its own verification policy to what comes back. Only paths matching
+/// ModMesh:Direct:Patterns start a go process; mapped paths are discovered through <see cref="DirectDiscovery"/> and
+/// credentials reach only their hosts (<see cref="DirectRunSetup"/>); clients get reasons from a fixed list, the log gets go's text.
 /// </summary>
 internal sealed partial class DirectSource : IDisposable
 {
@@ -26,7 +28,10 @@ internal sealed partial class DirectSource : IDisposable
     private readonly DirectOptions _options;
     private readonly string _private;
     private readonly string _goBinary;
-    private readonly string? _gitConfig;
+    private readonly DirectMappings _mappings;
+    private readonly DirectRunSetup _setup;
+    private readonly DirectDiscovery? _discovery;
+    private readonly ModulePatternSet? _allowed;
     private readonly SemaphoreSlim _slots;
     private readonly DirectWorkspaces _workspaces;
     private readonly ILogger<DirectSource> _logger;
@@ -37,7 +42,17 @@ internal sealed partial class DirectSource : IDisposable
         _private = options.Value.Private;
         _logger = logger;
         _goBinary = DirectOptions.LocateGo(_options.GoBinary) ?? _options.GoBinary;
-        _gitConfig = string.IsNullOrWhiteSpace(_options.GitConfig) ? null : Path.GetFullPath(_options.GitConfig);
+        var ignoreCase = !options.Value.CaseSensitivePatterns;
+        _mappings = new DirectMappings(_options.AllMappings, ignoreCase);
+        _setup = new DirectRunSetup(_options);
+        _discovery = _mappings.IsEmpty ? null : new DirectDiscovery(_mappings, logger);
+        // Which paths direct fetches at all: "*" every one, else the configured patterns or private paths plus mapped prefixes.
+        var patterns = string.IsNullOrWhiteSpace(_options.Patterns)
+            ? string.Join(',', new[] { _private }.Concat(_mappings.Prefixes).Where(p => !string.IsNullOrWhiteSpace(p)))
+            : _options.Patterns;
+        _allowed = patterns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains("*")
+            ? null
+            : ModulePatternSet.Parse(patterns, ignoreCase);
         _slots = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
         _workspaces = new DirectWorkspaces(_options.EffectiveWorkPath, _options.KeepWarm, time);
     }
@@ -48,12 +63,22 @@ internal sealed partial class DirectSource : IDisposable
     /// <summary>How many module work folders exist now.</summary>
     internal int OpenWorkspaces => _workspaces.Count;
 
+    /// <summary>The go-import responder of mapped paths (null without mappings; tests count its answers).</summary>
+    internal DirectDiscovery? Discovery => _discovery;
+
     /// <summary>Answers <paramref name="relativePath"/> ("@v/list", "@latest", "@v/{escapedVersion}.info|.mod|.zip") for a module.</summary>
     public async Task<UpstreamResponse> GetAsync(string modulePath, string relativePath, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(modulePath) || modulePath.StartsWith('-'))
         {
-            return NotFound($"\"{modulePath}\" is not a module path direct can fetch");
+            return NotFound($"\"{ClientText.Escape(modulePath)}\" is not a module path direct can fetch");
+        }
+
+        if (_allowed is not null && !_allowed.Matches(modulePath))
+        {
+            // No go process, no network: only configured paths reach version control.
+            Log.NotAllowed(_logger, ClientText.Escape(modulePath));
+            return NotFound($"{ClientText.Escape(modulePath)}: not fetched from version control on this service (ModMesh:Direct:Patterns)");
         }
 
         if (relativePath == "@v/list")
@@ -79,7 +104,7 @@ internal sealed partial class DirectSource : IDisposable
             }
         }
 
-        return NotFound($"{modulePath}: direct does not answer \"{relativePath}\"");
+        return NotFound($"{ClientText.Escape(modulePath)}: direct does not answer \"{ClientText.Escape(relativePath)}\"");
     }
 
     private async Task<UpstreamResponse> DownloadAsync(string modulePath, string version, string kind, CancellationToken cancellationToken)
@@ -88,7 +113,7 @@ internal sealed partial class DirectSource : IDisposable
         try
         {
             var query = $"{modulePath}@{version}";
-            var run = await RunGoAsync(lease.Folder, ["mod", "download", "-json", query], cancellationToken).ConfigureAwait(false);
+            var run = await RunGoAsync(lease.Folder, modulePath, ["mod", "download", "-json", query], cancellationToken).ConfigureAwait(false);
             if (run.Failure is not null)
             {
                 return run.Failure;
@@ -135,7 +160,7 @@ internal sealed partial class DirectSource : IDisposable
     private async Task<UpstreamResponse> ListAsync(string modulePath, CancellationToken cancellationToken)
     {
         using var lease = _workspaces.Acquire(modulePath);
-        var run = await RunGoAsync(lease.Folder, ["list", "-m", "-versions", "-json", modulePath], cancellationToken).ConfigureAwait(false);
+        var run = await RunGoAsync(lease.Folder, modulePath, ["list", "-m", "-versions", "-json", modulePath], cancellationToken).ConfigureAwait(false);
         if (run.Failure is not null)
         {
             return run.Failure;
@@ -164,7 +189,7 @@ internal sealed partial class DirectSource : IDisposable
     {
         using var lease = _workspaces.Acquire(modulePath);
         var query = modulePath + "@latest";
-        var run = await RunGoAsync(lease.Folder, ["list", "-m", "-json", query], cancellationToken).ConfigureAwait(false);
+        var run = await RunGoAsync(lease.Folder, modulePath, ["list", "-m", "-json", query], cancellationToken).ConfigureAwait(false);
         if (run.Failure is not null)
         {
             return run.Failure;
@@ -194,21 +219,29 @@ internal sealed partial class DirectSource : IDisposable
         return Small(buffer.ToArray());
     }
 
-    private async Task<(GoRun Go, string Output, UpstreamResponse? Failure)> RunGoAsync(DirectWorkspaces.Workspace folder, string[] arguments, CancellationToken cancellationToken)
+    private async Task<(GoRun Go, string Output, UpstreamResponse? Failure)> RunGoAsync(DirectWorkspaces.Workspace folder, string modulePath, string[] arguments, CancellationToken cancellationToken)
     {
         var command = string.Join(' ', arguments);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         GoRun run;
         try
         {
-            run = await GoProcess.RunAsync(_goBinary, arguments, folder.Work, BuildEnvironment(folder), _options.Timeout, cancellationToken).ConfigureAwait(false);
+            var environment = BuildEnvironment(folder, modulePath);
+            run = await GoProcess.RunAsync(_goBinary, arguments, folder.Work, environment, _options.Timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception ex)
         {
-            Log.GoFailed(_logger, command, ex.Message);
+            Log.GoFailed(_logger, command, $"{_goBinary}: {ex.Message}");
             var missing = new GoRun(-1, "", ex.Message, false, TimeSpan.Zero);
             return (missing, "", UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, SourceName,
-                $"direct needs the go command ({_goBinary}: {ex.Message}): apt-get install golang-go, or set ModMesh:Direct:GoBinary"));
+                "direct needs the go command, which is missing on this service: apt-get install golang-go, or set ModMesh:Direct:GoBinary"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A credential's secret file or the run's home folder could not be written or read.
+            Log.GoFailed(_logger, command, ex.Message);
+            var failed = new GoRun(-1, "", ex.Message, false, TimeSpan.Zero);
+            return (failed, "", UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, SourceName, $"{ClientText.Escape(modulePath)}: version control error (the service could not prepare the fetch)"));
         }
         finally
         {
@@ -220,14 +253,15 @@ internal sealed partial class DirectSource : IDisposable
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "timeout"), new KeyValuePair<string, object?>("source", SourceName));
             Log.GoTimedOut(_logger, command, _options.Timeout.TotalSeconds);
             return (run, "", UpstreamResponse.Failure(OutcomeKind.UpstreamTimeout, SourceName,
-                $"direct: go {command} did not finish within {_options.Timeout.TotalSeconds:0.#} s"));
+                $"{ClientText.Escape(modulePath)}: timeout (version control did not answer within {_options.Timeout.TotalSeconds:0.#} s; direct did not finish)"));
         }
 
         Log.GoRan(_logger, command, run.ExitCode, run.Elapsed.TotalMilliseconds);
         return (run, run.Output, null);
     }
 
-    private Dictionary<string, string> BuildEnvironment(DirectWorkspaces.Workspace folder)
+    /// <summary>The go process's variables for a run of <paramref name="modulePath"/> (its files are written into the folder's home).</summary>
+    internal Dictionary<string, string> BuildEnvironment(DirectWorkspaces.Workspace folder, string modulePath)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -253,37 +287,42 @@ internal sealed partial class DirectSource : IDisposable
             ["GIT_TERMINAL_PROMPT"] = "0",
             ["GCM_INTERACTIVE"] = "never",
         };
-        if (_gitConfig is not null)
-        {
-            environment["GIT_CONFIG_GLOBAL"] = _gitConfig;
-        }
-
+        var mapping = _mappings.Find(modulePath);
+        _setup.Apply(folder, modulePath, mapping, mapping is null ? null : _discovery?.ProxyUrl, environment);
         return environment;
     }
 
     private UpstreamResponse Failed(string query, string modulePath, string? version, string error, DirectWorkspaces.Workspace folder)
     {
-        var message = Clean(error.Replace(folder.Root, "$WORK", StringComparison.Ordinal));
-        if (!message.Contains(modulePath, StringComparison.Ordinal))
-        {
-            message = $"{query}: {message}";
-        }
-
-        var status = Classify(message, modulePath, version);
+        var detail = Clean(error.Replace(folder.Root, "$WORK", StringComparison.Ordinal));
+        var (status, reason) = Describe(detail, modulePath, version);
         FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", status == OutcomeKind.NotFound ? 404 : 500), new KeyValuePair<string, object?>("source", SourceName));
-        if (status != OutcomeKind.NotFound)
+        // go's and git's own words (repository URLs, folders, addresses) go to the log only; the client gets the
+        // query it sent and a reason from a fixed list.
+        if (status == OutcomeKind.NotFound)
         {
-            Log.GoFailed(_logger, query, message);
+            Log.GoNotFound(_logger, query, detail);
+        }
+        else
+        {
+            Log.GoFailed(_logger, query, detail);
         }
 
-        return UpstreamResponse.Failure(status, SourceName, message);
+        var kind = status == OutcomeKind.NotFound ? "not found" : "version control error";
+        return UpstreamResponse.Failure(status, SourceName, $"{ClientText.Escape(query)}: {kind}: {reason}");
     }
 
     /// <summary>
     /// Sorts a go error into "not found" (the version, query or repository does not exist: the next entry may be
     /// asked, the answer is 404) and other failures (network, credentials…: an error, never cached as absent).
     /// </summary>
-    internal static OutcomeKind Classify(string message, string modulePath, string? version)
+    internal static OutcomeKind Classify(string message, string modulePath, string? version) => Describe(message, modulePath, version).Kind;
+
+    /// <summary>
+    /// <see cref="Classify"/> and a short reason for the client, chosen from a fixed list: never go's or git's own
+    /// text, which names repository URLs, hosts, addresses and folders.
+    /// </summary>
+    internal static (OutcomeKind Kind, string Reason) Describe(string message, string modulePath, string? version)
     {
         // The module path and version themselves say nothing (a module may be called ".../proxy" or ".../tls").
         var text = message.Replace(modulePath, "", StringComparison.Ordinal);
@@ -293,29 +332,49 @@ internal sealed partial class DirectSource : IDisposable
         }
 
         text = text.ToLowerInvariant();
-        string[] transient =
-        [
-            "could not resolve host", "connection refused", "connection timed out", "operation timed out", "i/o timeout",
-            "network is unreachable", "no route to host", "connection reset", "early eof", "rpc failed",
-            "ssl certificate", "tls handshake", "gnutls", "certificate verify", "temporary failure", "unexpected disconnect",
-            "502 bad gateway", "503 service unavailable", "504 gateway", "500 internal server error",
-            "no space left on device", "too many open files", "permission denied", "authentication failed",
-            "returned error: 401", "returned error: 403", "host key verification failed",
-        ];
-        if (transient.Any(t => text.Contains(t, StringComparison.Ordinal)))
+        foreach (var (markers, reason) in Failures)
         {
-            return OutcomeKind.UpstreamFailed;
+            if (markers.Any(t => text.Contains(t, StringComparison.Ordinal)))
+            {
+                return (OutcomeKind.UpstreamFailed, reason);
+            }
         }
 
-        string[] notFound =
-        [
-            "unknown revision", "invalid version", "no matching versions", "not found", "does not appear to be a git repository",
-            "repository not found", "terminal prompts disabled", "could not read username", "malformed module path",
-            "unrecognized import path", "module declares its path as", "invalid pseudo-version", "disallowed version string",
-            "404 not found", "410 gone",
-        ];
-        return notFound.Any(t => text.Contains(t, StringComparison.Ordinal)) ? OutcomeKind.NotFound : OutcomeKind.UpstreamFailed;
+        foreach (var (markers, reason) in Absences)
+        {
+            if (markers.Any(t => text.Contains(t, StringComparison.Ordinal)))
+            {
+                return (OutcomeKind.NotFound, reason);
+            }
+        }
+
+        return (OutcomeKind.UpstreamFailed, "the go command failed (the details are in the service's log)");
     }
+
+    private static readonly (string[] Markers, string Reason)[] Failures =
+    [
+        (["could not resolve host", "connection refused", "connection timed out", "operation timed out", "i/o timeout",
+          "network is unreachable", "no route to host", "connection reset", "early eof", "rpc failed", "temporary failure",
+          "unexpected disconnect", "connection closed"], "the repository could not be reached"),
+        (["ssl certificate", "tls handshake", "gnutls", "certificate verify", "x509:"], "TLS error"),
+        (["502 bad gateway", "503 service unavailable", "504 gateway", "500 internal server error", "returned error: 5"], "the repository host answered with a server error"),
+        (["permission denied", "authentication failed", "returned error: 401", "returned error: 403", "host key verification failed"], "access denied"),
+        (["no space left on device", "too many open files"], "the service ran out of resources"),
+    ];
+
+    private static readonly (string[] Markers, string Reason)[] Absences =
+    [
+        (["unknown revision"], "unknown revision"),
+        (["invalid pseudo-version"], "invalid pseudo-version"),
+        (["no matching versions"], "no matching versions"),
+        (["module declares its path as"], "the module's go.mod declares another path"),
+        (["disallowed version string"], "disallowed version string"),
+        (["malformed module path"], "malformed module path"),
+        (["does not appear to be a git repository", "repository not found", "unrecognized import path", "404 not found", "410 gone",
+          "terminal prompts disabled", "could not read username", "no go-import meta tags", "disagree about go-import"], "no such repository"),
+        (["invalid version"], "invalid version"),
+        (["not found"], "not found"),
+    ];
 
     private static JsonElement? ParseFirstObject(string output)
     {
@@ -393,6 +452,7 @@ internal sealed partial class DirectSource : IDisposable
 
     public void Dispose()
     {
+        _discovery?.Dispose();
         _workspaces.Dispose();
         _slots.Dispose();
     }
@@ -407,5 +467,11 @@ internal sealed partial class DirectSource : IDisposable
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "direct: go {Command} was killed after {Seconds:0.#} s")]
         public static partial void GoTimedOut(ILogger logger, string command, double seconds);
+
+        [LoggerMessage(EventId = 2313, Level = LogLevel.Information, Message = "direct: {Query} not found: {Reason}")]
+        public static partial void GoNotFound(ILogger logger, string query, string reason);
+
+        [LoggerMessage(EventId = 2314, Level = LogLevel.Information, Message = "direct: {ModulePath} is outside ModMesh:Direct:Patterns; no go process started")]
+        public static partial void NotAllowed(ILogger logger, string modulePath);
     }
 }

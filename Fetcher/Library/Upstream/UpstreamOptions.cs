@@ -71,7 +71,8 @@ public sealed class UpstreamOptions : IValidatableObject
 
     /// <summary>
     /// How the "direct" entry of <see cref="Upstream"/> runs the go command against version control
-    /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm").
+    /// ("ModMesh:Direct:GoBinary", "WorkPath", "GitConfig", "Timeout", "Concurrency", "KeepWarm", "Mappings", "MappingList",
+    /// "Credentials", "KnownHosts", "Patterns", "Vcs", "Insecure").
     /// </summary>
     public DirectOptions Direct { get; set; } = new();
 
@@ -136,6 +137,31 @@ public sealed class UpstreamOptions : IValidatableObject
         if (Direct.Timeout <= TimeSpan.Zero || Direct.KeepWarm < TimeSpan.Zero || Direct.Concurrency is < 1 or > 256)
         {
             yield return new ValidationResult("ModMesh:Direct: Timeout must be positive, KeepWarm zero or more, Concurrency 1-256.", [nameof(Direct)]);
+        }
+
+        foreach (var problem in Direct.AllMappings.Select(m => m.Problem()).OfType<string>())
+        {
+            yield return new ValidationResult($"ModMesh:Direct:Mappings: {problem}", [nameof(Direct)]);
+        }
+
+        foreach (var duplicate in Direct.AllMappings.GroupBy(m => m.NormalizedPrefix, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            yield return new ValidationResult($"ModMesh:Direct:Mappings: the prefix \"{duplicate.Key}\" is mapped more than once", [nameof(Direct)]);
+        }
+
+        foreach (var problem in Direct.Credentials.Select(c => c.Problem()).OfType<string>())
+        {
+            yield return new ValidationResult($"ModMesh:Direct:Credentials: {problem}", [nameof(Direct)]);
+        }
+
+        foreach (var duplicate in Direct.Credentials.GroupBy(c => (c.Host.Trim().ToLowerInvariant(), c.NormalizedKind == DirectCredential.SshKeyKind)).Where(g => g.Count() > 1))
+        {
+            yield return new ValidationResult($"ModMesh:Direct:Credentials: {duplicate.Key.Item1} has more than one {(duplicate.Key.Item2 ? "ssh" : "https")} credential", [nameof(Direct)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Direct.KnownHosts) && !File.Exists(Direct.KnownHosts))
+        {
+            yield return new ValidationResult($"ModMesh:Direct:KnownHosts names a file that does not exist: {Direct.KnownHosts}", [nameof(Direct)]);
         }
     }
 }

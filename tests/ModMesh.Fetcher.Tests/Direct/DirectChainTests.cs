@@ -53,6 +53,8 @@ public sealed class DirectChainTests(LocalGitModulesFixture fixture, ITestOutput
                 GoBinary = GoTool.Locate().GoPath,
                 WorkPath = Path.Combine(_root, "work"),
                 GitConfig = Modules.GitConfig,
+                // Public modules too (as go's own direct): the tests here are about the chain, not the allow-list.
+                Patterns = "*",
                 KeepWarm = TimeSpan.Zero,
             },
         });

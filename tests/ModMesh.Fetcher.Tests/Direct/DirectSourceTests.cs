@@ -28,6 +28,7 @@ public sealed class DirectSourceTests(LocalGitModulesFixture fixture, ITestOutpu
         GoBinary = GoTool.Locate().GoPath,
         WorkPath = _work,
         GitConfig = Modules.GitConfig,
+        Patterns = LocalGitModules.Pattern,
         KeepWarm = keepWarm ?? TimeSpan.Zero,
         Timeout = TimeSpan.FromMinutes(2),
     });

@@ -11,7 +11,7 @@ namespace ModMesh.TestSupport.Go;
 /// rewrites to a local file:// repository. HTTPS CONNECT is refused, so go falls back to plain HTTP (GOINSECURE);
 /// nothing leaves the machine.
 /// </summary>
-internal sealed class GoImportMetaServer : IAsyncDisposable
+public sealed class GoImportMetaServer : IAsyncDisposable
 {
     private readonly LoopbackWebServer _server;
 
@@ -20,6 +20,7 @@ internal sealed class GoImportMetaServer : IAsyncDisposable
     /// <summary>The proxy URL to give go as HTTP_PROXY/HTTPS_PROXY.</summary>
     public string ProxyUrl => _server.Url;
 
+    /// <summary>Starts answering go-import for <paramref name="repoRoots"/> (each also covers the paths below it).</summary>
     public static async Task<GoImportMetaServer> StartAsync(IReadOnlyCollection<string> repoRoots, CancellationToken cancellationToken)
     {
         var roots = repoRoots.OrderByDescending(r => r.Length).ToArray();
@@ -50,5 +51,6 @@ internal sealed class GoImportMetaServer : IAsyncDisposable
             .ConfigureAwait(false);
     }
 
+    /// <summary>Stops the server.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
