@@ -1,5 +1,7 @@
 using System.Net;
+using ModMesh.Access;
 using ModMesh.Gateway.Tests.Infrastructure;
+using ModMesh.TestSupport;
 using ModMesh.Protocol;
 using ModMesh.TestSupport.Processes;
 
@@ -65,18 +67,47 @@ public sealed class RetryOnAnotherNodeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Post_FirstNodeRefusesConnections_IsNotRetried()
+    public async Task Upload_FirstNodeRefusesConnections_IsNotRetried()
     {
-        var refusing = RefusingNode();
-        await using var gateway = await TestGateway.StartAsync([refusing, _second.Url], Settings());
+        // An upload (PUT, the one non-idempotent request the gateway passes on) by a token allowed to publish.
+        var folder = TempDirectory.CreateUnique("retry-upload");
+        try
+        {
+            var token = TokenFile.Issue("ci");
+            await File.WriteAllTextAsync(Path.Combine(folder, "tokens"), token.Line + "\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "rules"), "... RW = ci\n");
+            var settings = Settings();
+            settings["Gateway:Access:TokensFile"] = Path.Combine(folder, "tokens");
+            settings["Gateway:Access:RulesFile"] = Path.Combine(folder, "rules");
+            var refusing = RefusingNode();
+            await using var gateway = await TestGateway.StartAsync([refusing, _second.Url], settings);
+            using var client = LoadLoop.NewClient(gateway.BaseAddress);
+            var module = gateway.ModuleServedBy(refusing);
+            using var upload = new HttpRequestMessage(HttpMethod.Put, $"/{module}/@v/v1.0.0.zip") { Content = new ByteArrayContent([1, 2, 3]) };
+            upload.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
+
+            using var response = await client.SendAsync(upload);
+
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Equal(0, _second.Requests);
+            Assert.Equal(0, gateway.Retries);
+        }
+        finally
+        {
+            TempDirectory.Delete(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Post_IsRefused405_AtTheGateway_NoNodeAsked()
+    {
+        await using var gateway = await TestGateway.StartAsync([_first.Url, _second.Url], Settings());
         using var client = LoadLoop.NewClient(gateway.BaseAddress);
-        var module = gateway.ModuleServedBy(refusing);
 
-        using var response = await client.PostAsync($"/{module}/@v/list", new StringContent("x"));
+        using var response = await client.PostAsync("/example.com/m/@v/list", new StringContent("x"));
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal(0, _second.Requests);
-        Assert.Equal(0, gateway.Retries);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(0, _first.Requests + _second.Requests);
     }
 
     [Fact]
