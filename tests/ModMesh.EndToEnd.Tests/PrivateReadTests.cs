@@ -22,12 +22,10 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
     private GoCorpus _corpus = null!;
     private StaticGoProxyServer _upstream = null!;
     private ServiceProcess _node = null!;
-    private ServiceProcess _gateway = null!;
+    private HttpsAccessGateway _gateway = null!;
     private IssuedToken _reader = null!;
     private IssuedToken _stranger = null!;
     private ModuleVersion _module = null!;
-    private string _httpsUrl = null!;
-    private string _caFile = null!;
 
     public async Task InitializeAsync()
     {
@@ -47,17 +45,7 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
             ["ModMesh__Private"] = "",
             ["ModMesh__NoSumDb"] = "*",
         });
-        var certificate = await GatewayCertificate.WriteAsync(_folder);
-        _caFile = certificate.PemPath;
-        int http = ServiceProcess.FreeLoopbackPort(), https = ServiceProcess.FreeLoopbackPort();
-        _httpsUrl = $"https://127.0.0.1:{https}";
-        var settings = certificate.KestrelSettings(http, _httpsUrl);
-        settings["Gateway__Nodes__0"] = _node.Url;
-        settings["Gateway__Access__Private"] = PrivatePrefix;
-        settings["Gateway__Access__TokensFile"] = tokens;
-        settings["Gateway__Access__RulesFile"] = rules;
-        _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, settings, port: http);
-        await GatewayCertificate.WaitForListenerAsync(_httpsUrl, TimeSpan.FromSeconds(30));
+        _gateway = await HttpsAccessGateway.StartAsync(_folder, _node.Url, PrivatePrefix, tokens, rules);
     }
 
     public async Task DisposeAsync()
@@ -73,14 +61,14 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var target = _module.ToString();
 
-        using (var anonymous = Sandbox(_httpsUrl, token: null))
+        using (var anonymous = _gateway.Sandbox(token: null))
         {
             var refused = await anonymous.GoAsync("mod", "download", "-json", target);
             Assert.False(refused.Succeeded, refused.ToString());
             Assert.True(Single(refused).Error!.Contains("401", StringComparison.Ordinal), Single(refused).Error);
         }
 
-        using (var stranger = Sandbox(_httpsUrl, _stranger.Token))
+        using (var stranger = _gateway.Sandbox(_stranger.Token))
         {
             var refused = await stranger.GoAsync("mod", "download", "-json", target);
             Assert.False(refused.Succeeded, refused.ToString());
@@ -89,39 +77,21 @@ public sealed class PrivateReadTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.DoesNotContain(_module.Path.Replace("github.com/", "", StringComparison.Ordinal), _node.RecentOutput, StringComparison.Ordinal);
 
-        using var reader = Sandbox(_httpsUrl, _reader.Token);
+        using var reader = _gateway.Sandbox(_reader.Token);
         var viaGateway = await reader.GoAsync("mod", "download", "-json", target);
-        using var directly = Sandbox(_upstream.Url, token: null);
+        using var directly = _gateway.Sandbox(token: null, goProxy: _upstream.Url);
         var direct = await directly.GoAsync("mod", "download", "-json", target);
 
-        Assert.True(viaGateway.Succeeded, $"{viaGateway}{Environment.NewLine}{_gateway.RecentOutput}");
+        Assert.True(viaGateway.Succeeded, $"{viaGateway}{Environment.NewLine}{_gateway.Process.RecentOutput}");
         Assert.True(direct.Succeeded, direct.ToString());
         var got = Single(viaGateway);
         var expected = Single(direct);
         Assert.NotNull(got.Sum);
         Assert.Equal(expected.Sum, got.Sum);
         Assert.Equal(expected.GoModSum, got.GoModSum);
-        Assert.DoesNotContain(_reader.Token, _gateway.RecentOutput + _node.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(_reader.Token, _gateway.Process.RecentOutput + _node.RecentOutput, StringComparison.Ordinal);
         output.WriteLine($"{target}: 401 anonymous, 403 for a token without a rule, {got.Sum} with the reader's token in .netrc (equal to direct).");
     }
 
     private static GoModDownload Single(CommandResult result) => Assert.Single(GoModDownload.ParseAll(result.StandardOutput));
-
-    /// <summary>A go sandbox for <paramref name="goProxy"/>; trusting the gateway's certificate; with a token, its <c>~/.netrc</c> holds it for the proxy's host.</summary>
-    private GoSandbox Sandbox(string goProxy, string? token)
-    {
-        var go = GoSandbox.Create(new GoSandboxOptions { GoProxy = goProxy, Environment = new Dictionary<string, string> { ["SSL_CERT_FILE"] = _caFile } });
-        if (token is not null)
-        {
-            var netrc = Path.Combine(go.Home, ".netrc");
-            // go 1.19 matches a .netrc machine against the host name without the port, and sends it over HTTPS only.
-            File.WriteAllText(netrc, $"machine {new Uri(goProxy).Host} login ci password {token}\n");
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(netrc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-        }
-
-        return go;
-    }
 }

@@ -28,11 +28,9 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
     private LocalGitModules _git = null!;
     private StaticGoProxyServer _public = null!;
     private ServiceProcess _node = null!;
-    private ServiceProcess _gateway = null!;
-    private GatewayCertificate _certificate = null!;
+    private HttpsAccessGateway _gateway = null!;
     private IssuedToken _publisher = null!;
     private IssuedToken _reader = null!;
-    private string _httpsUrl = null!;
 
     public async Task InitializeAsync()
     {
@@ -51,17 +49,7 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
             ["ModMesh__InternalKey"] = InternalKey,
             ["ModMesh__Storage__Path"] = Path.Combine(_folder, "store"),
         });
-        _certificate = await GatewayCertificate.WriteAsync(_folder);
-        int http = ServiceProcess.FreeLoopbackPort(), https = ServiceProcess.FreeLoopbackPort();
-        _httpsUrl = $"https://127.0.0.1:{https}";
-        var settings = _certificate.KestrelSettings(http, _httpsUrl);
-        settings["Gateway__Nodes__0"] = _node.Url;
-        settings["Gateway__Access__Private"] = "github.com/acme";
-        settings["Gateway__Access__TokensFile"] = tokens;
-        settings["Gateway__Access__RulesFile"] = rules;
-        settings["ModMesh__InternalKey"] = InternalKey;
-        _gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, settings, port: http);
-        await GatewayCertificate.WaitForListenerAsync(_httpsUrl, TimeSpan.FromSeconds(30));
+        _gateway = await HttpsAccessGateway.StartAsync(_folder, _node.Url, "github.com/acme", tokens, rules, InternalKey);
     }
 
     public async Task DisposeAsync()
@@ -82,19 +70,19 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
         (await _git.Go.GitAsync(["clone", "-q", "--branch", "v1.1.0", Path.Combine(_git.Repositories, "private"), checkout], _folder)).EnsureSuccess();
 
         // A token that may only read: refused, nothing stored.
-        var refused = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _reader.Token, "--dir", checkout, "v1.1.0");
+        var refused = await ModMeshCommandAsync("publish", "--proxy", _gateway.Url, "--token", _reader.Token, "--dir", checkout, "v1.1.0");
         Assert.True(refused.ExitCode == 4, refused.Text); // 401/403 (docs/CLI.md)
         Assert.Contains("403", refused.Text, StringComparison.Ordinal);
 
         // The CI publisher: created, and the command prints the same h1 as the go command's over the same tag.
-        var published = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
+        var published = await ModMeshCommandAsync("publish", "--proxy", _gateway.Url, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
         Assert.True(published.ExitCode == 0, published.Text + Environment.NewLine + _node.RecentOutput);
         Assert.Contains(expected.Sum!, published.Text, StringComparison.Ordinal);
 
-        using (var go = Sandbox(_reader.Token))
+        using (var go = _gateway.Sandbox(_reader.Token, goNoSumDb: "github.com/acme"))
         {
             var download = await go.GoAsync("mod", "download", "-json", $"{Module}@v1.1.0");
-            Assert.True(download.Succeeded, $"{download}{Environment.NewLine}{_gateway.RecentOutput}");
+            Assert.True(download.Succeeded, $"{download}{Environment.NewLine}{_gateway.Process.RecentOutput}");
             var got = Assert.Single(GoModDownload.ParseAll(download.StandardOutput));
             Assert.Equal(expected.Sum, got.Sum);
             Assert.Equal(expected.GoModSum, got.GoModSum);
@@ -109,15 +97,15 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
         }
 
         // Immutable: the same files again are accepted; changed files under the same version are not.
-        var again = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
+        var again = await ModMeshCommandAsync("publish", "--proxy", _gateway.Url, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
         Assert.True(again.ExitCode == 0, again.Text);
         await File.AppendAllTextAsync(Path.Combine(checkout, "private.go"), "\n// changed after the release\n");
-        var conflict = await ModMeshCommandAsync("publish", "--proxy", _httpsUrl, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
+        var conflict = await ModMeshCommandAsync("publish", "--proxy", _gateway.Url, "--token", _publisher.Token, "--dir", checkout, "v1.1.0");
         Assert.True(conflict.ExitCode == 3, conflict.Text); // the command's exit code for 409 (docs/CLI.md)
         Assert.Contains("different content", conflict.Text, StringComparison.Ordinal);
 
         // Case variants of the private path, as a module and as a checksum-database lookup: never passed on.
-        using var client = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == LoadPem().Thumbprint }) { BaseAddress = new Uri(_httpsUrl) };
+        using var client = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == LoadPem().Thumbprint }) { BaseAddress = new Uri(_gateway.Url) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _reader.Token);
         foreach (var path in new[] { "/github.com/!acme/private/@v/list", "/github.com/!a!c!m!e/private/@latest", "/sumdb/sum.golang.org/lookup/github.com/!acme/private@v1.1.0", "/sumdb/sum.golang.org/lookup/github.com/acme/private@v1.1.0" })
         {
@@ -127,12 +115,12 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
 
         var leaked = _public.Requests.Keys.Where(k => k.Contains("acme", StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.True(leaked.Count == 0, "the public upstream was asked: " + string.Join(", ", leaked));
-        Assert.DoesNotContain(_publisher.Token, _gateway.RecentOutput + _node.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(_publisher.Token, _gateway.Process.RecentOutput + _node.RecentOutput, StringComparison.Ordinal);
         output.WriteLine($"published {Module}@v1.1.0 {expected.Sum}; public upstream requests: {_public.TotalRequests}");
     }
 
     private System.Security.Cryptography.X509Certificates.X509Certificate2 LoadPem() =>
-        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(_certificate.PemPath));
+        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(_gateway.Certificate.PemPath));
 
     /// <summary>Runs the built modmesh command (Cli/ModMesh.Cli.dll), trusting the gateway's certificate.</summary>
     private async Task<(int ExitCode, string Text)> ModMeshCommandAsync(params string[] args)
@@ -145,7 +133,7 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["SSL_CERT_FILE"] = _certificate.PemPath;
+        start.Environment["SSL_CERT_FILE"] = _gateway.Certificate.PemPath;
         start.Environment.Remove("MODMESH_TOKEN");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -155,24 +143,5 @@ public sealed class PublishRoundTripTests(ITestOutputHelper output) : IAsyncLife
         var text = $"exit {process.ExitCode}{Environment.NewLine}{await stdout}{await stderr}";
         output.WriteLine($"modmesh {string.Join(' ', args.Select(a => a.StartsWith("mm_", StringComparison.Ordinal) ? "<token>" : a))}: {text}");
         return (process.ExitCode, text);
-    }
-
-    /// <summary>A go sandbox for the HTTPS gateway, trusting its certificate, with the token in <c>~/.netrc</c>.</summary>
-    private GoSandbox Sandbox(string token)
-    {
-        var go = GoSandbox.Create(new GoSandboxOptions
-        {
-            GoProxy = _httpsUrl,
-            GoNoSumDb = "github.com/acme",
-            Environment = new Dictionary<string, string> { ["SSL_CERT_FILE"] = _certificate.PemPath },
-        });
-        var netrc = Path.Combine(go.Home, ".netrc");
-        File.WriteAllText(netrc, $"machine 127.0.0.1 login ci password {token}\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(netrc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        return go;
     }
 }
