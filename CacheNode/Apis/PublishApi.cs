@@ -71,6 +71,11 @@ public static class PublishApi
         {
             return Text(413, $"the upload is larger than {publisher.MaxUploadBytes} bytes");
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The upload broke off or was malformed on the wire: the client's problem, nothing was stored.
+            return Text(ex.StatusCode, "the upload did not arrive whole; nothing was stored");
+        }
     }
 
     // multipart/form-data: a "zip" part and an optional "mod" part (a go.mod given beside the zip), in any order.
