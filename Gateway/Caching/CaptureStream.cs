@@ -76,9 +76,6 @@ internal sealed class CaptureStream(Stream inner, HttpResponse response, long ma
         }
     }
 
-    /// <summary>Whether the first write has been seen (the answer's headers were decided).</summary>
-    public bool Decided => _decided;
-
     private void Keep(ReadOnlySpan<byte> data)
     {
         if (!_decided)

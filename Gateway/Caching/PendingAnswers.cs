@@ -21,7 +21,7 @@ internal sealed class PendingAnswers(long maxCaptureBytes)
     private long _capturing;
     private int _waiting;
 
-    /// <summary>Followers waiting for a leader now (for tests and the status view).</summary>
+    /// <summary>Followers waiting for a leader now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Bytes reserved by captures in flight now.</summary>

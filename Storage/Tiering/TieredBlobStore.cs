@@ -28,11 +28,14 @@ public sealed class TieredBlobStore : IBlobStore
     private readonly ByteBudgetLru<BlobProperties> _stats;
     private readonly string _diskFolder;
 
-    /// <summary>
-    /// Copies into the tier in progress, by key: a burst of misses for one blob (every client that waited for a fill
-    /// asks at once) waits for the first copy and is answered locally, instead of each reading the shared store.
-    /// </summary>
+    /// <summary>Stats of the shared store in progress, by key: concurrent stats of one immutable blob share one question.</summary>
     private readonly ConcurrentDictionary<string, Task<BlobProperties?>> _statting = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Copies into the tier in progress, by key, registered before the shared store is asked: a burst of misses for one
+    /// blob (every client that waited for a fill asks at once) waits for the first copy and is answered locally, instead
+    /// of each reading the shared store. The task's result says whether the blob was there.
+    /// </summary>
     private readonly ConcurrentDictionary<string, Task<bool>> _copying = new(StringComparer.Ordinal);
 
     /// <summary>How long a miss waits for another reader's copy of the same blob before reading the shared store itself.</summary>
@@ -204,17 +207,14 @@ public sealed class TieredBlobStore : IBlobStore
 
         try
         {
-            Interlocked.Increment(ref _misses);
-            Reads.Add(1, new KeyValuePair<string, object?>("result", "miss"));
             var writesBefore = Interlocked.Read(ref _writes);
-            var reader = await _shared.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            var reader = await ReadSharedAsync(key, cancellationToken).ConfigureAwait(false);
             if (reader is null)
             {
                 return null;
             }
 
             exists = true;
-            _stats.Set(key, reader.Properties);
             if (_memory is not null && reader.Properties.Length <= _options.MemoryMaxEntryBytes)
             {
                 await using (reader.ConfigureAwait(false))
@@ -271,7 +271,7 @@ public sealed class TieredBlobStore : IBlobStore
         }
     }
 
-    /// <summary>A read of the shared store that keeps no copy (a reader that found another reader's copy missing).</summary>
+    /// <summary>A read of the shared store, counted as a miss; the caller decides whether the tier keeps a copy.</summary>
     private async ValueTask<BlobReader?> ReadSharedAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _misses);
