@@ -67,6 +67,22 @@ public static class GatewayExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RendezvousLoadBalancingPolicy>());
         // Replaces YARP's default factory (registered with TryAdd by AddReverseProxy).
         builder.Services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, ForwarderClient>());
+        builder.Services.DecorateProbingRequests();
+    }
+
+    /// <summary>Wraps YARP's probing-request factory (registered by AddReverseProxy) so probes are never traced.</summary>
+    private static void DecorateProbingRequests(this IServiceCollection services)
+    {
+        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IProbingRequestFactory))
+            ?? throw new InvalidOperationException("AddReverseProxy registers an IProbingRequestFactory; none was found.");
+        services.Remove(inner);
+        services.AddSingleton<IProbingRequestFactory>(sp => new UntracedProbingRequestFactory(inner switch
+        {
+            { ImplementationInstance: IProbingRequestFactory instance } => instance,
+            { ImplementationFactory: { } factory } => (IProbingRequestFactory)factory(sp),
+            { ImplementationType: { } type } => (IProbingRequestFactory)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException("The registered IProbingRequestFactory cannot be built."),
+        }));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -55,6 +56,8 @@ public static partial class GoProxyApi
                 ? new Outcome(OutcomeKind.BadRequest, error)
                 : new Outcome(OutcomeKind.NotFound, error ?? "not a GOPROXY path")));
         }
+
+        Activity.Current.SetModule(request);
 
         try
         {

@@ -55,6 +55,11 @@ internal sealed partial class AccessControlMiddleware(
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var path = raw is { Length: > 0 } && raw[0] == '/' ? (raw.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? raw[..q] : raw) : context.Request.Path.Value ?? "/";
         var status = ProxyPathParser.TryParse(path, out var request, out _);
+        if (request is not null)
+        {
+            Activity.Current.SetModule(request);
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         if (isUpload && (status != ProxyPathStatus.Ok || request is null || request.Kind != ProxyRequestKind.Zip))
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
+using ModMesh.Protocol;
 using ModMesh.Storage;
 
 namespace ModMesh.Fetcher.Filling;
@@ -140,10 +141,8 @@ internal sealed partial class ModuleFiller : IModuleFiller, IDisposable
         var renewal = RenewWhileFillingAsync(lease, lost, stopRenewing.Token);
         Outcome outcome;
         var started = Stopwatch.GetTimestamp();
-        using var activity = FetcherTelemetry.Source.StartActivity("fill");
-        activity?.SetTag("module.path", request.ModulePath);
-        activity?.SetTag("module.version", request.Version);
-        activity?.SetTag("module.file", request.FileName);
+        using var activity = FetcherTelemetry.Source.StartActivity(FetcherTelemetry.FillSpanName);
+        activity.SetModule(request.ModulePath, request.Version)?.SetTag(ModuleTelemetry.FileAttribute, request.FileName);
         try
         {
             outcome = await _memory.IsCommittedAsync(request, lost.Token).ConfigureAwait(false)

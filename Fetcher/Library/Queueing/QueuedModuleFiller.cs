@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Coordination.Resilience;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Queueing;
 
@@ -40,8 +41,7 @@ internal sealed partial class QueuedModuleFiller(
             return known;
         }
 
-        var traceParent = Activity.Current?.Id;
-        var wait = _waits.Run(request.CoordinationKey, () => WaitForFetchersAsync(request, traceParent));
+        var wait = _waits.Run(request.CoordinationKey, () => WaitForFetchersAsync(request));
         try
         {
             return await wait.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
@@ -52,7 +52,7 @@ internal sealed partial class QueuedModuleFiller(
         }
     }
 
-    private async Task<Outcome> WaitForFetchersAsync(FillRequest request, string? traceParent)
+    private async Task<Outcome> WaitForFetchersAsync(FillRequest request)
     {
         using var bound = new CancellationTokenSource(_options.Timeout, time);
         var token = bound.Token;
@@ -64,11 +64,9 @@ internal sealed partial class QueuedModuleFiller(
                 return Outcome.Ok;
             }
 
-            var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow(), request.FileName);
             try
             {
-                await queue.EnqueueAsync(job, token).ConfigureAwait(false);
-                FetcherTelemetry.JobsEnqueued.Add(1);
+                await SendAsync(request, token).ConfigureAwait(false);
             }
             catch (Exception ex) when (failover.IsUnavailable(ex))
             {
@@ -101,8 +99,7 @@ internal sealed partial class QueuedModuleFiller(
                     Log.Reenqueued(logger, request.ModulePath, request.Version, request.FileName);
                     try
                     {
-                        await queue.EnqueueAsync(job with { EnqueuedAt = time.GetUtcNow() }, token).ConfigureAwait(false);
-                        FetcherTelemetry.JobsEnqueued.Add(1);
+                        await SendAsync(request, token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (failover.IsUnavailable(ex))
                     {
@@ -121,6 +118,22 @@ internal sealed partial class QueuedModuleFiller(
             Log.StoreFailed(logger, request.ModulePath, request.Version, ex.Message);
             return new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly");
         }
+    }
+
+    /// <summary>
+    /// Puts a job for <paramref name="request"/> on the queue under a producer span (a child of the request that
+    /// missed), whose trace context the job carries: the fetcher's fill continues this trace.
+    /// </summary>
+    private async Task SendAsync(FillRequest request, CancellationToken token)
+    {
+        using var send = FetcherTelemetry.Source.StartActivity(FetcherTelemetry.SendSpanName, ActivityKind.Producer);
+        send.SetModule(request.ModulePath, request.Version)?.SetTag(ModuleTelemetry.FileAttribute, request.FileName);
+        send?.SetTag("messaging.operation.type", "send");
+        var job = new FillJob(
+            request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion,
+            FillJobTrace.Format(Activity.Current), time.GetUtcNow(), request.FileName);
+        await queue.EnqueueAsync(job, token).ConfigureAwait(false);
+        FetcherTelemetry.JobsEnqueued.Add(1);
     }
 
     /// <summary>True when the file's fill lock is free (probed by taking it and releasing it at once).</summary>

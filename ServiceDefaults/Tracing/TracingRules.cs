@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+
+namespace ModMesh.ServiceDefaults.Tracing;
+
+/// <summary>
+/// What the HTTP instrumentations of every service leave out of the traces, and how they judge an answer:
+/// probes and scrapes are not traced (server side and client side), a 4xx answered by a server is the client's
+/// mistake (not an error of the server span, per the OpenTelemetry HTTP conventions), and a HEAD answered 404 is an
+/// existence check that found nothing (an expected result, not an error of the client span).
+/// </summary>
+public static class TracingRules
+{
+    /// <summary>The semantic-convention attribute the HTTP instrumentations set on a failed span (e.g. "404").</summary>
+    public const string ErrorTypeAttribute = "error.type";
+
+    /// <summary>
+    /// Marks an outgoing request as not to be traced (the gateway's active health probes): the HTTP client
+    /// instrumentation records no span for it, whatever its path.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> Untraced = new("ModMesh.Untraced");
+
+    /// <summary>Path prefixes (whole segments) of probes and scrapes: health, liveness, metrics.</summary>
+    private static readonly string[] UntracedPaths = ["/health", "/alive", "/metrics"];
+
+    /// <summary>Marks <paramref name="request"/> as not to be traced (see <see cref="Untraced"/>).</summary>
+    public static HttpRequestMessage MarkUntraced(this HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Options.Set(Untraced, true);
+        return request;
+    }
+
+    /// <summary>Whether a request to <paramref name="path"/> is a probe or a scrape (<c>/health/*</c>, <c>/alive</c>, <c>/metrics</c>).</summary>
+    public static bool IsProbeOrScrape(PathString path)
+    {
+        foreach (var prefix in UntracedPaths)
+        {
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The server-side filter: false for probes and scrapes.</summary>
+    public static bool ShouldTrace(HttpContext context) => !IsProbeOrScrape(context.Request.Path);
+
+    /// <summary>The client-side filter: false for requests marked <see cref="Untraced"/> and for probes and scrapes.</summary>
+    public static bool ShouldTrace(HttpRequestMessage request)
+    {
+        if (request.Options.TryGetValue(Untraced, out var untraced) && untraced)
+        {
+            return false;
+        }
+
+        return request.RequestUri is not { IsAbsoluteUri: true } uri || !IsProbeOrScrape(new PathString(uri.AbsolutePath));
+    }
+
+    /// <summary>
+    /// A server span that answered below 500 is not an error (a GOPROXY 404/410 is the protocol's "no such version"):
+    /// clears an error status that something other than an exception set.
+    /// </summary>
+    public static void JudgeServerAnswer(Activity activity, HttpResponse response)
+    {
+        if (response.StatusCode < StatusCodes.Status500InternalServerError && activity.Status == ActivityStatusCode.Error &&
+            !activity.Events.Any(e => e.Name == "exception"))
+        {
+            Clear(activity);
+        }
+    }
+
+    /// <summary>
+    /// A client HEAD answered 404 is an existence check that found nothing (the store's "does it exist?"): an expected
+    /// result, so its span status stays unset instead of the instrumentation's error for every 4xx.
+    /// </summary>
+    public static void JudgeClientAnswer(Activity activity, HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.NotFound && response.RequestMessage?.Method == HttpMethod.Head)
+        {
+            Clear(activity);
+        }
+    }
+
+    private static void Clear(Activity activity)
+    {
+        activity.SetStatus(ActivityStatusCode.Unset);
+        activity.SetTag(ErrorTypeAttribute, null);
+    }
+}
