@@ -96,8 +96,11 @@ public static class ServiceDefaultsExtensions
                 {
                     // Nor are the probes this service sends (the gateway's active health checks of the nodes).
                     http.FilterHttpRequestMessage = TracingRules.ShouldTrace;
+                    http.EnrichWithHttpRequestMessage = TracingRules.RememberClientSpan;
                     http.EnrichWithHttpResponseMessage = TracingRules.JudgeClientAnswer;
-                }));
+                })
+                // Before the exporter's processor (added below): a request cancelled on purpose is not an error.
+                .AddProcessor(new AbandonedRequestProcessor()));
 
         builder.AddOpenTelemetryExporters();
 

@@ -7,8 +7,8 @@ namespace ModMesh.ServiceDefaults.Tracing;
 /// <summary>
 /// What the HTTP instrumentations of every service leave out of the traces, and how they judge an answer:
 /// probes and scrapes are not traced (server side and client side), a 4xx answered by a server is the client's
-/// mistake (not an error of the server span, per the OpenTelemetry HTTP conventions), and a HEAD answered 404 is an
-/// existence check that found nothing (an expected result, not an error of the client span).
+/// mistake (not an error of the server span, per the OpenTelemetry HTTP conventions), and a lookup answered 404 or
+/// 410 found nothing (an expected result, not an error of the client span).
 /// </summary>
 public static class TracingRules
 {
@@ -20,6 +20,15 @@ public static class TracingRules
     /// instrumentation records no span for it, whatever its path.
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> Untraced = new("ModMesh.Untraced");
+
+    /// <summary>
+    /// Set (true) on a client span whose request this service cancelled on purpose (the loser of a hedged pair): its
+    /// cancellation is not an error (<see cref="MarkAbandoned"/>).
+    /// </summary>
+    public const string AbandonedAttribute = "modmesh.request.abandoned";
+
+    /// <summary>Where the client span of an outgoing request is kept, for <see cref="MarkAbandoned"/>.</summary>
+    private static readonly HttpRequestOptionsKey<Activity> ClientActivity = new("ModMesh.ClientActivity");
 
     /// <summary>Path prefixes (whole segments) of probes and scrapes: health, liveness, metrics.</summary>
     private static readonly string[] UntracedPaths = ["/health", "/alive", "/metrics"];
@@ -60,6 +69,35 @@ public static class TracingRules
         return request.RequestUri is not { IsAbsoluteUri: true } uri || !IsProbeOrScrape(new PathString(uri.AbsolutePath));
     }
 
+    /// <summary>Keeps the client span of <paramref name="request"/> with the request (see <see cref="MarkAbandoned"/>).</summary>
+    public static void RememberClientSpan(Activity activity, HttpRequestMessage request) =>
+        request.Options.Set(ClientActivity, activity);
+
+    /// <summary>
+    /// Says that this service is about to cancel <paramref name="request"/> on purpose (a hedge that lost, a first request
+    /// whose hedge won): its client span is tagged <see cref="AbandonedAttribute"/> and ends without an error status.
+    /// </summary>
+    public static void MarkAbandoned(HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Options.TryGetValue(ClientActivity, out var activity) && activity is { IsStopped: false, IsAllDataRequested: true })
+        {
+            activity.SetTag(AbandonedAttribute, true);
+        }
+    }
+
+    /// <summary>
+    /// At the end of a span (after the instrumentation judged it): a client span this service abandoned on purpose is
+    /// not an error, whatever its cancellation looked like.
+    /// </summary>
+    internal static void JudgeEnded(Activity activity)
+    {
+        if (activity.Kind == ActivityKind.Client && activity.Status == ActivityStatusCode.Error && activity.GetTagItem(AbandonedAttribute) is true)
+        {
+            Clear(activity);
+        }
+    }
+
     /// <summary>
     /// A server span that answered below 500 is not an error (a GOPROXY 404/410 is the protocol's "no such version"):
     /// clears an error status that something other than an exception set.
@@ -74,12 +112,15 @@ public static class TracingRules
     }
 
     /// <summary>
-    /// A client HEAD answered 404 is an existence check that found nothing (the store's "does it exist?"): an expected
-    /// result, so its span status stays unset instead of the instrumentation's error for every 4xx.
+    /// A lookup (GET or HEAD) answered 404 or 410 is "not there": the store's "does it exist?" (S3 answers a HEAD or GET
+    /// of a missing object with 404) or a GOPROXY upstream's "no such module or version". Every ModMesh caller takes it
+    /// as a result, so its client span status stays unset instead of the instrumentation's error for every 4xx (the
+    /// conventions leave that to instrumentation that knows better); <c>http.response.status_code</c> still says 404.
     /// </summary>
     public static void JudgeClientAnswer(Activity activity, HttpResponseMessage response)
     {
-        if (response.StatusCode == HttpStatusCode.NotFound && response.RequestMessage?.Method == HttpMethod.Head)
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone &&
+            response.RequestMessage?.Method is { } method && (method == HttpMethod.Get || method == HttpMethod.Head))
         {
             Clear(activity);
         }

@@ -25,8 +25,14 @@ public sealed record ClusterOptions
     /// <summary>ModMesh:Fetcher:ReclaimAfter.</summary>
     public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Extra settings for every service (applied last).</summary>
+    /// <summary>Extra settings for every node and fetcher (applied after the defaults).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// Extra settings for one service by its name ("n0".., "f0".., <see cref="ClusterTopology.GatewayName"/>), applied
+    /// last: e.g. each service's own OTEL_SERVICE_NAME.
+    /// </summary>
+    public Func<string, IReadOnlyDictionary<string, string?>>? EnvironmentFor { get; init; }
 }
 
 /// <summary>
@@ -51,6 +57,9 @@ public sealed class ClusterTopology : IAsyncDisposable
         _options = options;
         _root = root;
     }
+
+    /// <summary>The gateway's name for <see cref="ClusterOptions.EnvironmentFor"/>.</summary>
+    public const string GatewayName = "gateway";
 
     public RedisServer Redis { get; }
 
@@ -98,6 +107,11 @@ public sealed class ClusterTopology : IAsyncDisposable
             for (var i = 0; i < topology.Nodes.Length; i++)
             {
                 gatewayEnvironment[$"Gateway__Nodes__{i}"] = topology.Nodes[i].Url;
+            }
+
+            foreach (var (key, value) in options.EnvironmentFor?.Invoke(GatewayName) ?? new Dictionary<string, string?>())
+            {
+                gatewayEnvironment[key] = value;
             }
 
             topology.Gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, gatewayEnvironment);
@@ -198,7 +212,7 @@ public sealed class ClusterTopology : IAsyncDisposable
             ["ModMesh__LocalTier__DiskBytes"] = (1L << 30).ToString(CultureInfo.InvariantCulture),
             ["ModMesh__LocalTier__DiskPath"] = Path.Combine(folder, "tier"),
         };
-        foreach (var (key, value) in _options.Environment)
+        foreach (var (key, value) in _options.Environment.Concat(_options.EnvironmentFor?.Invoke(name) ?? new Dictionary<string, string?>()))
         {
             environment[key] = value;
         }
