@@ -90,6 +90,7 @@ public static class ServiceDefaultsExtensions
                 {
                     // Probes and scrapes hit /health/*, /alive and /metrics every few seconds: not traced.
                     aspNetCore.Filter = TracingRules.ShouldTrace;
+                    aspNetCore.EnrichWithHttpRequest = TracingRules.RememberServerRequest;
                     aspNetCore.EnrichWithHttpResponse = TracingRules.JudgeServerAnswer;
                 })
                 .AddHttpClientInstrumentation(http =>
@@ -99,7 +100,7 @@ public static class ServiceDefaultsExtensions
                     http.EnrichWithHttpRequestMessage = TracingRules.RememberClientSpan;
                     http.EnrichWithHttpResponseMessage = TracingRules.JudgeClientAnswer;
                 })
-                // Before the exporter's processor (added below): a request cancelled on purpose is not an error.
+                // Before the exporter's processor (added below): a request given up on purpose is not an error.
                 .AddProcessor(new AbandonedRequestProcessor()));
 
         builder.AddOpenTelemetryExporters();

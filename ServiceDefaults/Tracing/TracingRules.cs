@@ -22,10 +22,14 @@ public static class TracingRules
     public static readonly HttpRequestOptionsKey<bool> Untraced = new("ModMesh.Untraced");
 
     /// <summary>
-    /// Set (true) on a client span whose request this service cancelled on purpose (the loser of a hedged pair): its
-    /// cancellation is not an error (<see cref="MarkAbandoned"/>).
+    /// Set (true) on a client span whose request was given up on purpose: cancelled by this service (the loser of a
+    /// hedged pair, <see cref="MarkAbandoned"/>) or because the caller of the request it served hung up. Its
+    /// cancellation is not an error.
     /// </summary>
     public const string AbandonedAttribute = "modmesh.request.abandoned";
+
+    /// <summary>The custom property of a server span that holds its request's abort token.</summary>
+    private const string RequestAbortedProperty = "ModMesh.RequestAborted";
 
     /// <summary>Where the client span of an outgoing request is kept, for <see cref="MarkAbandoned"/>.</summary>
     private static readonly HttpRequestOptionsKey<Activity> ClientActivity = new("ModMesh.ClientActivity");
@@ -86,16 +90,42 @@ public static class TracingRules
         }
     }
 
+    /// <summary>Keeps the request's abort token on its server span: see <see cref="JudgeEnded"/>.</summary>
+    public static void RememberServerRequest(Activity activity, HttpRequest request) =>
+        activity.SetCustomProperty(RequestAbortedProperty, request.HttpContext.RequestAborted);
+
     /// <summary>
-    /// At the end of a span (after the instrumentation judged it): a client span this service abandoned on purpose is
-    /// not an error, whatever its cancellation looked like.
+    /// At the end of a span (after the instrumentation judged it): a client span this service abandoned on purpose
+    /// (<see cref="MarkAbandoned"/>), or one cancelled because the request it served was given up by its own caller
+    /// (a client that hung up, the gateway dropping the loser of a hedge) is not an error: it is tagged
+    /// <see cref="AbandonedAttribute"/> instead. A client that hangs up is not blamed on the backend.
     /// </summary>
     internal static void JudgeEnded(Activity activity)
     {
-        if (activity.Kind == ActivityKind.Client && activity.Status == ActivityStatusCode.Error && activity.GetTagItem(AbandonedAttribute) is true)
+        if (activity.Kind == ActivityKind.Client && activity.Status == ActivityStatusCode.Error &&
+            (activity.GetTagItem(AbandonedAttribute) is true || (IsCancellation(activity) && CallerGaveUp(activity))))
         {
             Clear(activity);
+            activity.SetTag(AbandonedAttribute, true);
         }
+    }
+
+    private static bool IsCancellation(Activity activity) =>
+        activity.GetTagItem(ErrorTypeAttribute) is string type &&
+        (type.EndsWith(nameof(TaskCanceledException), StringComparison.Ordinal) || type.EndsWith(nameof(OperationCanceledException), StringComparison.Ordinal));
+
+    /// <summary>Whether the nearest server span above <paramref name="activity"/> in this process is still running and its request was aborted.</summary>
+    private static bool CallerGaveUp(Activity activity)
+    {
+        for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent.GetCustomProperty(RequestAbortedProperty) is CancellationToken aborted)
+            {
+                return !parent.IsStopped && aborted.IsCancellationRequested;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -83,4 +83,16 @@ public sealed class TracingRulesTests
 
         Assert.Equal(true, activity.GetTagItem(TracingRules.AbandonedAttribute));
     }
+
+    [Fact]
+    public void RememberServerRequest_KeepsTheAbortTokenOnTheServerSpan()
+    {
+        using var server = new Activity("server").Start();
+        using var aborted = new CancellationTokenSource();
+        var context = new DefaultHttpContext { RequestAborted = aborted.Token };
+
+        TracingRules.RememberServerRequest(server, context.Request);
+
+        Assert.Equal(aborted.Token, server.GetCustomProperty("ModMesh.RequestAborted"));
+    }
 }
