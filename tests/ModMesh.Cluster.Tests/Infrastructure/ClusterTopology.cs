@@ -25,8 +25,11 @@ public sealed record ClusterOptions
     /// <summary>ModMesh:Fetcher:ReclaimAfter.</summary>
     public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Extra settings for every service (applied last).</summary>
+    /// <summary>Extra settings for every node and fetcher (applied last).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Extra settings for the gateway (applied last).</summary>
+    public IReadOnlyDictionary<string, string?> GatewayEnvironment { get; init; } = new Dictionary<string, string?>();
 }
 
 /// <summary>
@@ -98,6 +101,11 @@ public sealed class ClusterTopology : IAsyncDisposable
             for (var i = 0; i < topology.Nodes.Length; i++)
             {
                 gatewayEnvironment[$"Gateway__Nodes__{i}"] = topology.Nodes[i].Url;
+            }
+
+            foreach (var (key, value) in options.GatewayEnvironment)
+            {
+                gatewayEnvironment[key] = value;
             }
 
             topology.Gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, gatewayEnvironment);
