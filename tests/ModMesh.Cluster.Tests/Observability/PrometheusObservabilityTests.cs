@@ -27,7 +27,17 @@ public sealed class ObservabilityClusterFixture : ScriptedClusterFixture
         Nodes = 2,
         Fetchers = 1,
         Environment = new Dictionary<string, string?> { ["ModMesh__InternalKey"] = InternalKey },
-        GatewayEnvironment = new Dictionary<string, string?> { ["ModMesh__InternalKey"] = InternalKey },
+        GatewayEnvironment = new Dictionary<string, string?>
+        {
+            ["ModMesh__InternalKey"] = InternalKey,
+            // A killed node is taken out by the passive policy (max_fails) on the first failed request, never by
+            // the active probes; taken out for a second only, so the trial requests after it are retried elsewhere:
+            // the ejection and retry metrics get data.
+            ["Gateway__MaxFails"] = "1",
+            ["Gateway__FailTimeout"] = "00:00:01",
+            ["Gateway__HealthProbeInterval"] = "00:00:05",
+            ["Gateway__HealthProbeFailuresToEject"] = "100",
+        },
     };
 
     protected override void Script(ScriptedUpstream upstream, UpstreamFront front) => upstream.AddModule(Module, Version);
@@ -86,10 +96,7 @@ public sealed class PrometheusObservabilityTests(ObservabilityClusterFixture fix
         {
             using var anonymous = await client.GetAsync(service.Url + "/metrics");
             Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
-            using var request = new HttpRequestMessage(HttpMethod.Get, service.Url + "/metrics");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.InternalKey);
-            using var scrape = await client.SendAsync(request);
-            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+            _ = await ScrapeAsync(client, service);
         }
 
         // 3. A real Prometheus: scrapes every second with the key from a file, evaluates the shipped rules every second.
@@ -106,7 +113,36 @@ public sealed class PrometheusObservabilityTests(ObservabilityClusterFixture fix
                 : string.Join("; ", active.Select(t => $"{t.GetProperty("labels").GetProperty("job")} {t.GetProperty("scrapeUrl")}: {t.GetProperty("health")} {t.GetProperty("lastError")}"));
         });
 
-        // 4. What the dashboard and the rules read: expressions from the dashboard JSON and from Prometheus' own
+        // 4. A node dies: requests that would go to it are retried on the other one and the gateway takes it out.
+        //    The one killed is the one that enqueued fewer fills (either way, its series keep their samples).
+        var enqueued = new List<double>();
+        foreach (var node in cluster.Nodes)
+        {
+            enqueued.Add((await ScrapeAsync(client, node)).Sum("modmesh_fill_jobs_enqueued_total"));
+        }
+
+        var victim = cluster.Nodes[enqueued[0] >= enqueued[1] ? 1 : 0];
+        output.WriteLine($"killing {victim} (fill jobs enqueued by node: {string.Join(", ", enqueued)})");
+        victim.Kill();
+        var clock = Stopwatch.StartNew();
+        var requests = 0;
+        var trace = new List<string>();
+        var ejected = await Http.WaitUntilAsync(
+            async () =>
+            {
+                var path = ScriptedUpstream.UrlPath($"example.com/observability/absent{requests++}", "@v/list");
+                var answer = await Http.GetAsync(client, cluster.Gateway.Url + path);
+                Assert.True(answer.Status is 404 or 410, $"{answer}{Environment.NewLine}{cluster.Diagnostics()}");
+                var gateway = await ScrapeAsync(client, cluster.Gateway);
+                var (ejections, retries) = (gateway.Sum("modmesh_gateway_passive_ejections_total"), gateway.Sum("modmesh_gateway_retries_total"));
+                trace.Add($"{clock.Elapsed.TotalSeconds:F1}s #{requests} {answer.Status} {answer.Elapsed.TotalMilliseconds:F0}ms ejections={ejections} retries={retries}");
+                return ejections > 0 && retries > 0;
+            },
+            Deadline);
+        Assert.True(ejected, $"no passive ejection and retry after {requests} requests:{Environment.NewLine}{string.Join(Environment.NewLine, trace.TakeLast(10))}{Environment.NewLine}{cluster.Diagnostics()}");
+        output.WriteLine($"ejected after {requests} requests, {clock.Elapsed.TotalSeconds:F1} s");
+
+        // 5. What the dashboard and the rules read: expressions from the dashboard JSON and from Prometheus' own
         //    view of the loaded rules; every rule evaluated, none in error.
         var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Observability, "dashboard.json")))!;
         var panels = PromQl.DashboardExpressions(dashboard);
@@ -136,7 +172,7 @@ public sealed class PrometheusObservabilityTests(ObservabilityClusterFixture fix
             .ToDictionary(g => g.Key, g => g.Distinct().ToArray(), StringComparer.Ordinal);
         Assert.True(uses.Count >= 10, $"only {uses.Count} metrics found in the dashboard and the rules: {string.Join(", ", uses.Keys)}");
 
-        // 5. Every one of them has samples in Prometheus.
+        // 6. Every one of them has samples in Prometheus.
         string[] missing = [];
         var found = await Http.WaitUntilAsync(
             async () =>
@@ -144,7 +180,8 @@ public sealed class PrometheusObservabilityTests(ObservabilityClusterFixture fix
                 var stillMissing = new List<string>();
                 foreach (var name in uses.Keys)
                 {
-                    if ((await prometheus.QueryAsync($"count({name})")).Length == 0)
+                    // Samples of the last 10 minutes: the killed node's series are stale now, but they had data.
+                    if ((await prometheus.QueryAsync($"count(last_over_time({name}[10m]))")).Length == 0)
                     {
                         stillMissing.Add(name);
                     }
@@ -180,6 +217,16 @@ public sealed class PrometheusObservabilityTests(ObservabilityClusterFixture fix
         }
 
         return text.ToString();
+    }
+
+    private async Task<PrometheusScrape> ScrapeAsync(HttpClient client, ServiceProcess service)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, service.Url + "/metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.InternalKey);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{service}/metrics answered {(int)response.StatusCode}: {text}");
+        return new PrometheusScrape(text);
     }
 
     private static async Task<string[]> ExportedNamesAsync(PrometheusServer prometheus) =>
