@@ -28,6 +28,9 @@ public sealed record ClusterOptions
     /// <summary>Extra settings for every node and fetcher (applied after the defaults).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>Extra settings for the gateway (applied after its defaults).</summary>
+    public IReadOnlyDictionary<string, string?> GatewayEnvironment { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>
     /// Extra settings for one service by its name ("n0".., "f0".., <see cref="ClusterTopology.GatewayName"/>), applied
     /// last: e.g. each service's own OTEL_SERVICE_NAME.
@@ -107,6 +110,11 @@ public sealed class ClusterTopology : IAsyncDisposable
             for (var i = 0; i < topology.Nodes.Length; i++)
             {
                 gatewayEnvironment[$"Gateway__Nodes__{i}"] = topology.Nodes[i].Url;
+            }
+
+            foreach (var (key, value) in options.GatewayEnvironment)
+            {
+                gatewayEnvironment[key] = value;
             }
 
             foreach (var (key, value) in options.EnvironmentFor?.Invoke(GatewayName) ?? new Dictionary<string, string?>())
