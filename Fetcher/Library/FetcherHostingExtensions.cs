@@ -70,6 +70,8 @@ public static class FetcherHostingExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ModuleStore>();
+        // The shared module index: every version whose zip a fill commits (and every published one) gets an entry.
+        builder.Services.TryAddSingleton<ModuleIndex>();
         // "direct" in ModMesh:Upstream: version control through the go command ("ModMesh:Direct" settings).
         builder.Services.TryAddSingleton<DirectSource>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();

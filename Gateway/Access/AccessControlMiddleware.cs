@@ -36,7 +36,7 @@ internal sealed partial class AccessControlMiddleware(
             return;
         }
 
-        if (context.Request.Path.Equals("/index", StringComparison.Ordinal))
+        if (context.Request.Path.Equals("/index", StringComparison.Ordinal) || context.Request.Path.Equals("/catalog", StringComparison.Ordinal))
         {
             await IndexAsync(context);
             return;
@@ -142,7 +142,7 @@ internal sealed partial class AccessControlMiddleware(
     }
 
     /// <summary>
-    /// The module index feed, filtered: a line about a private module is passed on only to a user who may read it,
+    /// The module index feed and the catalog, filtered: a line about a private module is passed on only to a user who may read it,
     /// a public one as for any public read. The node's page (at most 2,000 short lines) is filtered in memory.
     /// </summary>
     private async Task IndexAsync(HttpContext context)

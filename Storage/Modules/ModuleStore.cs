@@ -240,6 +240,39 @@ public sealed class ModuleStore
         }
     }
 
+    /// <summary>
+    /// The module paths (escaped form) that have any committed file, in the order of their keys, after
+    /// <paramref name="afterEscapedPath"/> (exclusive; null from the start), at most <paramref name="limit"/>: the catalog.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListModulePathsAsync(string? afterEscapedPath, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? previous = null;
+        var count = 0;
+        await foreach (var key in Blobs.ListKeysAsync(ModulesRoot, cancellationToken).ConfigureAwait(false))
+        {
+            var versions = key.IndexOf("/@v/", ModulesRoot.Length, StringComparison.Ordinal);
+            if (versions < 0)
+            {
+                continue;
+            }
+
+            var path = key[ModulesRoot.Length..versions];
+            // Paths are compared as their key prefixes ("a/b/@v/"), the order the listing comes in ("a/b-c/@v/" sorts
+            // before "a/b/@v/" although "a/b" sorts before "a/b-c"), so pages neither skip nor repeat a path.
+            if (path == previous || (afterEscapedPath is not null && string.CompareOrdinal(path + "/@v/", afterEscapedPath + "/@v/") <= 0))
+            {
+                continue;
+            }
+
+            previous = path;
+            yield return path;
+            if (++count >= limit)
+            {
+                yield break;
+            }
+        }
+    }
+
     /// <summary>The file extension of <paramref name="file"/> (".info", ".mod", ".zip").</summary>
     public static string Extension(ModuleFile file) => file switch
     {
