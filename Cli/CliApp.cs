@@ -10,6 +10,9 @@ internal static class CliApp
               Zips the module in --dir (default .) as the go command would and uploads it with
               PUT <proxy>/<module>/@v/<version>.zip. The token comes from --token or MODMESH_TOKEN;
               --module is for a module root without go.mod. --dry-run zips and prints the h1 hash only.
+          modmesh warm --proxy <URL> [--token <token>] [--concurrency <n>] <go.sum|go.mod|module@version>...
+              Downloads every version named (go.sum: the whole build list, checked against its hashes) so
+              the proxy holds it before a build needs it; one line per version, then a summary.
           modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>
               Adds a token to the tokens file and prints it, once.
           modmesh tokens revoke <id> --file <tokens file>
@@ -30,6 +33,7 @@ internal static class CliApp
             return args switch
             {
                 ["publish", .. var rest] => await PublishCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["warm", .. var rest] => await WarmCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["tokens", "issue", .. var rest] => TokensCommand.Issue(rest, context),
                 ["tokens", "revoke", .. var rest] => TokensCommand.Revoke(rest, context),
                 ["tokens", "list", .. var rest] => TokensCommand.List(rest, context),
