@@ -10,6 +10,8 @@ internal static class CliApp
               Zips the module in --dir (default .) as the go command would and uploads it with
               PUT <proxy>/<module>/@v/<version>.zip. The token comes from --token or MODMESH_TOKEN;
               --module is for a module root without go.mod. --dry-run zips and prints the h1 hash only.
+          modmesh status --proxy <gateway URL>
+              The gateway's status page in the terminal; exit code 0 when every cache node is in service.
           modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>
               Adds a token to the tokens file and prints it, once.
           modmesh tokens revoke <id> --file <tokens file>
@@ -30,6 +32,7 @@ internal static class CliApp
             return args switch
             {
                 ["publish", .. var rest] => await PublishCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["status", .. var rest] => await StatusCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["tokens", "issue", .. var rest] => TokensCommand.Issue(rest, context),
                 ["tokens", "revoke", .. var rest] => TokensCommand.Revoke(rest, context),
                 ["tokens", "list", .. var rest] => TokensCommand.List(rest, context),
