@@ -13,6 +13,8 @@ internal static class CliApp
           modmesh warm --proxy <URL> [--token <token>] [--concurrency <n>] <go.sum|go.mod|module@version>...
               Downloads every version named (go.sum: the whole build list, checked against its hashes) so
               the proxy holds it before a build needs it; one line per version, then a summary.
+          modmesh status --proxy <gateway URL>
+              The gateway's status page in the terminal; exit code 0 when every cache node is in service.
           modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>
               Adds a token to the tokens file and prints it, once.
           modmesh tokens revoke <id> --file <tokens file>
@@ -34,6 +36,7 @@ internal static class CliApp
             {
                 ["publish", .. var rest] => await PublishCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["warm", .. var rest] => await WarmCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["status", .. var rest] => await StatusCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["tokens", "issue", .. var rest] => TokensCommand.Issue(rest, context),
                 ["tokens", "revoke", .. var rest] => TokensCommand.Revoke(rest, context),
                 ["tokens", "list", .. var rest] => TokensCommand.List(rest, context),

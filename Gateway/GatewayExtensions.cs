@@ -61,6 +61,8 @@ public static class GatewayExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<MaxFailsPassiveHealthPolicy>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.ProbeLog>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.GatewayStatus>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>(sp => sp.GetRequiredService<MaxFailsPassiveHealthPolicy>()));
         builder.Services.TryAddSingleton<HedgingState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());
@@ -92,11 +94,15 @@ public static class GatewayExtensions
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Kind, status and time of every answer, for the status page (/, /status, /status.json).
+        app.UseMiddleware<ModMesh.Gateway.Status.StatusRecordingMiddleware>();
+
         // Who is asking, and may they read this module: before the memory cache, so no answer bypasses it.
         app.UseMiddleware<AccessControlMiddleware>();
 
         // Immutable answers the gateway already holds never reach the proxy.
         app.UseMiddleware<ImmutableAnswerCache>();
+        ModMesh.Gateway.Status.StatusEndpoints.MapStatus(app);
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RetryOnAnotherNodeMiddleware>();
