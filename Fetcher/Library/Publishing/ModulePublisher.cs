@@ -177,7 +177,7 @@ public sealed partial class ModulePublisher
 
         try
         {
-            return await CommitHoldingLocksAsync(upload, zipFill.Key, spool, report.Hash!, goMod, cancellationToken).ConfigureAwait(false);
+            return await CommitHoldingLocksAsync(upload, fills, spool, report.Hash!, goMod, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -188,8 +188,9 @@ public sealed partial class ModulePublisher
         }
     }
 
-    private async Task<PublishResult> CommitHoldingLocksAsync(PublishRequest upload, ModuleVersionKey key, FileStream spool, string hash, byte[] goMod, CancellationToken cancellationToken)
+    private async Task<PublishResult> CommitHoldingLocksAsync(PublishRequest upload, FillRequest[] files, FileStream spool, string hash, byte[] goMod, CancellationToken cancellationToken)
     {
+        var key = files[0].Key;
         var what = $"{upload.ModulePath}@{upload.Version}";
         var existingZip = await CommittedZipHashAsync(upload, key, cancellationToken).ConfigureAwait(false);
         if (existingZip is not null && !string.Equals(existingZip, hash, StringComparison.Ordinal))
@@ -227,9 +228,9 @@ public sealed partial class ModulePublisher
         }
 
         // Anything remembered about these files from before ("not found") is wrong from now on.
-        foreach (var file in new[] { ModuleFile.Zip, ModuleFile.Mod, ModuleFile.Info })
+        foreach (var file in files)
         {
-            await _negative.RemoveAsync($"fill/{key.EscapedPath}@{key.EscapedVersion}{ModuleStore.Extension(file)}", cancellationToken).ConfigureAwait(false);
+            await _negative.RemoveAsync(file.CoordinationKey, cancellationToken).ConfigureAwait(false);
         }
 
         if (!isNew)
