@@ -12,7 +12,8 @@ internal static class CliApp
               --module is for a module root without go.mod. --dry-run zips and prints the h1 hash only.
           modmesh warm --proxy <URL> [--token <token>] [--concurrency <n>] <go.sum|go.mod|module@version>...
               Downloads every version named (go.sum: the whole build list, checked against its hashes) so
-              the proxy holds it before a build needs it; one line per version, then a summary.
+              the proxy holds it before a build needs it; a progress bar on a terminal (else one line
+              per version), then a summary.
           modmesh status --proxy <gateway URL>
               The gateway's status page in the terminal; exit code 0 when every cache node is in service.
           modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>

@@ -1,4 +1,5 @@
 using ModMesh.Cli;
+using Spectre.Console;
 
 // The modmesh command: publish module versions, manage the tokens file, check the rules file. See CliApp.
 using var cancel = new CancellationTokenSource();
@@ -8,4 +9,5 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable), cancel.Token).ConfigureAwait(false);
+return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable,
+    Terminal: Console.IsOutputRedirected ? null : AnsiConsole.Console), cancel.Token).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using ModMesh.Protocol;
+using Spectre.Console;
 
 namespace ModMesh.Cli;
 
@@ -11,6 +12,8 @@ namespace ModMesh.Cli;
 /// build list), go.mod files (their require lines) and <c>module@version</c> arguments. Each version's .info, .mod
 /// and .zip are downloaded (only .mod for a go.sum "/go.mod" line), several versions at a time; where go.sum gives a
 /// hash, the bytes served are checked against it, so warming also proves the proxy serves what the build expects.
+/// On a terminal it draws a progress bar (and a line for each failure); otherwise it prints a line per version.
+/// Either way it ends with a one-line summary, and exit code 1 when any version failed.
 /// </summary>
 internal static class WarmCommand
 {
@@ -67,25 +70,58 @@ internal static class WarmCommand
         long files = 0, bytes = 0, done = 0;
         var failures = new List<string>();
         var progress = new object();
-        await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (version, token) =>
+
+        // One version finished: count it, and tell the user (a line each, or the progress bar and a line per failure).
+        void Finished(WarmVersion version, int got, long size, string? problem, ProgressTask? bar)
         {
-            var (got, size, problem) = await WarmOneAsync(client, version, token).ConfigureAwait(false);
             lock (progress)
             {
                 files += got;
                 bytes += size;
                 done++;
-                var line = problem is null
-                    ? $"[{done}/{versions.Count}] ok     {version.Path}@{version.Version} ({got} file(s), {Size(size)})"
-                    : $"[{done}/{versions.Count}] FAILED {version.Path}@{version.Version}: {problem}";
                 if (problem is not null)
                 {
                     failures.Add($"{version.Path}@{version.Version}: {problem}");
                 }
 
-                context.Out.WriteLine(line);
+                if (bar is null)
+                {
+                    context.Out.WriteLine(problem is null
+                        ? $"[{done}/{versions.Count}] ok     {version.Path}@{version.Version} ({got} file(s), {Size(size)})"
+                        : $"[{done}/{versions.Count}] FAILED {version.Path}@{version.Version}: {problem}");
+                    return;
+                }
+
+                bar.Increment(1);
+                bar.Description = $"warming {done}/{versions.Count} ({Size(bytes)})";
+                if (problem is not null)
+                {
+                    context.Terminal!.MarkupLineInterpolated($"[red]FAILED[/] {version.Path}@{version.Version}: {problem}");
+                }
             }
-        }).ConfigureAwait(false);
+        }
+
+        async Task WarmAllAsync(ProgressTask? bar) =>
+            await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (version, token) =>
+            {
+                var (got, size, problem) = await WarmOneAsync(client, version, token).ConfigureAwait(false);
+                Finished(version, got, size, problem, bar);
+            }).ConfigureAwait(false);
+
+        if (context.Terminal is { } terminal)
+        {
+            // A terminal: one progress bar (done, size so far, rate, time left) instead of a line per version.
+            await terminal.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async progressContext =>
+                    await WarmAllAsync(progressContext.AddTask($"warming 0/{versions.Count}", maxValue: versions.Count)).ConfigureAwait(false))
+                .ConfigureAwait(false);
+        }
+        else
+        {
+            await WarmAllAsync(null).ConfigureAwait(false);
+        }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -69,6 +69,24 @@ public sealed class WarmCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OnATerminal_AProgressBarRunsToTheEnd_FailuresGetALine_AndTheSummaryFollows()
+    {
+        var run = await CliRunner.RunOnTerminalAsync("warm", "--proxy", _proxy.Url,
+            "example.com/warm/a@v1.0.0", "example.com/warm/B@v0.2.0", "example.com/warm/missing@v1.0.0");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        // The bar's last frame: every version done, 100 %.
+        Assert.Contains("warming 3/3", run.Out, StringComparison.Ordinal);
+        Assert.Contains("100%", run.Out, StringComparison.Ordinal);
+        // No line per good version on a terminal; one per failure, then the summary and the failure again on stderr.
+        Assert.DoesNotContain("ok     example.com/warm/a@v1.0.0", run.Out, StringComparison.Ordinal);
+        Assert.Contains("FAILED example.com/warm/missing@v1.0.0: .info: 404", run.Out, StringComparison.Ordinal);
+        Assert.Contains("warmed 2 of 3 version(s): 6 file(s)", run.Out, StringComparison.Ordinal);
+        Assert.Contains("example.com/warm/missing@v1.0.0: .info: 404", run.Error, StringComparison.Ordinal);
+        Assert.Equal(1, _proxy.Count("example.com/warm/a", "v1.0.0", "zip"));
+    }
+
+    [Fact]
     public async Task GoModRequireLines_AndModuleAtVersion_AreWarmed()
     {
         var goMod = Path.Combine(_folder, "go.mod");
