@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Integrity;
 using ModMesh.Fetcher.Publishing;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
@@ -78,6 +79,9 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<ChecksumDatabaseVerifier>();
         builder.Services.TryAddSingleton<IChecksumVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<ISumdbAnswerVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
+        // modmesh verify: re-hashing stored versions, and dropping what this process remembers of quarantined files.
+        builder.Services.TryAddSingleton<StoredVersionVerifier>();
+        builder.Services.AddHostedService<ForgetNoticeListener>();
         builder.Services.TryAddSingleton<FillMemory>();
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
