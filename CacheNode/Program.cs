@@ -14,6 +14,7 @@ app.RequireInternalCalls();
 app.MapDefaultEndpoints();
 app.MapGoProxyApi();
 app.MapPublishApi();
+app.MapStatusApi();
 
 app.Run();
 
