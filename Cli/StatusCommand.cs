@@ -71,7 +71,16 @@ internal static class StatusCommand
         if (status.TryGetProperty("cluster", out var cluster) && cluster.ValueKind == JsonValueKind.Object)
         {
             text.AppendLine();
-            AppendCluster(text, cluster);
+            var before = text.Length;
+            try
+            {
+                AppendCluster(text, cluster);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                text.Length = before;
+                text.AppendLine("node reports: not in a shape this modmesh understands");
+            }
         }
 
         await context.Out.WriteLineAsync(text.ToString()).ConfigureAwait(false);
