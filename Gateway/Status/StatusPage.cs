@@ -52,7 +52,7 @@ internal static class StatusPage
             fill('nodes', s.nodes, (tr,n)=>{const d=details[n.node];tr.dataset.node=n.node;tr.dataset.state=n.inService?'in service':'out';
               cell(tr,n.node);cell(tr,n.inService?'in service':'OUT',n.inService?'ok':'bad');cell(tr,n.active);cell(tr,n.passive);cell(tr,String(n.inFlight));
               cell(tr,n.lastProbe?(n.lastProbe+' '+time(n.lastProbeAt)):'—',n.lastProbe&&n.lastProbe!=='success'?'bad':'');
-              cell(tr,!d?'—':d.reachable?'ok':d.problem,!d?'':d.reachable?'ok':'bad');
+              cell(tr,!d?(n.inService?'—':'not asked (out)'):d.reachable?'ok':d.problem,!d?'':d.reachable?'ok':'bad');
               cell(tr,d?pct(d.tierHitRatio):'—');cell(tr,d?pct(d.storeHitRatio):'—');
               cell(tr,d&&d.reachable&&d.memoryLimitBytes!=null?('mem '+bytes(d.memoryBytes)+' / '+bytes(d.memoryLimitBytes)+' · disk '+bytes(d.diskBytes)+' / '+bytes(d.diskLimitBytes)):'—');});
             fill('kinds', s.lastMinute, (tr,k)=>{cell(tr,k.kind);cell(tr,String(k.requests));cell(tr,(k.requests/60).toFixed(2));cell(tr,String(k.serverErrors),k.serverErrors?'bad':'');cell(tr,k.p50Milliseconds.toFixed(1));cell(tr,k.p99Milliseconds.toFixed(1));});
