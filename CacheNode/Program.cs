@@ -15,6 +15,7 @@ app.MapDefaultEndpoints();
 app.MapGoProxyApi();
 app.MapPublishApi();
 app.MapAdminVerifyApi();
+app.MapStatusApi();
 
 app.Run();
 

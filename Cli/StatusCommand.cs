@@ -6,7 +6,8 @@ namespace ModMesh.Cli;
 
 /// <summary>
 /// <c>modmesh status</c>: the gateway's status page in the terminal (<c>GET {proxy}/status.json</c>): nodes in service
-/// with their health and last probe, the last minute's requests by kind, the memory cache's hit ratio. Exit code 0
+/// with their health and last probe, the last minute's requests by kind, the memory cache's hit ratio, and what the nodes in service
+/// report (tier use, hit ratios by tier, the fill queue, recent fills, upstream health). Exit code 0
 /// when every node is in service, 1 when some are out or the gateway cannot be read (usable in scripts and probes).
 /// </summary>
 internal static class StatusCommand
@@ -67,7 +68,85 @@ internal static class StatusCommand
         text.Append(cache.GetProperty("hitRatio").ValueKind == JsonValueKind.Number
             ? string.Create(CultureInfo.InvariantCulture, $"memory cache: hit ratio {100 * cache.GetProperty("hitRatio").GetDouble():0.0}% ({cache.GetProperty("hits").GetInt64()} hits, {cache.GetProperty("misses").GetInt64()} misses)")
             : "memory cache: no lookups yet");
+        if (status.TryGetProperty("cluster", out var cluster) && cluster.ValueKind == JsonValueKind.Object)
+        {
+            text.AppendLine();
+            var before = text.Length;
+            try
+            {
+                AppendCluster(text, cluster);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                text.Length = before;
+                text.AppendLine("node reports: not in a shape this modmesh understands");
+            }
+        }
+
         await context.Out.WriteLineAsync(text.ToString()).ConfigureAwait(false);
         return inService == nodes.Count && nodes.Count > 0 ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    /// <summary>The nodes' own reports: reachability and tier use, hit ratios, the fill queue, recent fills, upstreams.</summary>
+    private static void AppendCluster(StringBuilder text, JsonElement cluster)
+    {
+        text.AppendLine("node reports:");
+        foreach (var node in cluster.GetProperty("nodes").EnumerateArray())
+        {
+            var name = node.GetProperty("node").GetString();
+            if (!node.GetProperty("reachable").GetBoolean())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{name,-16} UNREACHABLE: {Text(node, "problem")}");
+                continue;
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{name,-16} tier hits {Percent(node, "tierHitRatio"),6}  store hits {Percent(node, "storeHitRatio"),6}  memory {Bytes(node, "memoryBytes")}/{Bytes(node, "memoryLimitBytes")}  disk {Bytes(node, "diskBytes")}/{Bytes(node, "diskLimitBytes")}");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"hit ratio: node-local tier {Percent(cluster.GetProperty("tier"), "ratio")}, store {Percent(cluster.GetProperty("store"), "ratio")} (else a fill)");
+        text.AppendLine(cluster.GetProperty("queue") is { ValueKind: JsonValueKind.Object } queue
+            ? string.Create(CultureInfo.InvariantCulture, $"fill queue: {queue.GetProperty("jobs").GetInt64()} job(s), oldest {(queue.GetProperty("oldestAgeSeconds").ValueKind == JsonValueKind.Number ? $"{queue.GetProperty("oldestAgeSeconds").GetDouble():0} s" : "-")}")
+            : "fill queue: not measured");
+        text.AppendLine("recent fills:");
+        foreach (var fill in cluster.GetProperty("recentFills").EnumerateArray().Take(10))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {fill.GetProperty("at").GetDateTimeOffset().ToLocalTime():HH:mm:ss} {Text(fill, "module")}@{Text(fill, "version")} .{Text(fill, "file")} {Text(fill, "outcome")} {fill.GetProperty("milliseconds").GetDouble():0} ms by {Text(fill, "by")}{(fill.GetProperty("upstream").ValueKind == JsonValueKind.String ? " from " + Text(fill, "upstream") : "")} ({Text(fill, "node")})");
+        }
+
+        text.AppendLine("upstreams:");
+        foreach (var upstream in cluster.GetProperty("upstreams").EnumerateArray())
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {Text(upstream, "upstream"),-28} {upstream.GetProperty("requests").GetInt64(),7} requests {upstream.GetProperty("errors").GetInt64(),5} errors  p50 {upstream.GetProperty("p50Milliseconds").GetDouble():0.0} ms  p99 {upstream.GetProperty("p99Milliseconds").GetDouble():0.0} ms{(upstream.GetProperty("lastFailureReason").ValueKind == JsonValueKind.String ? "  last failure: " + Text(upstream, "lastFailureReason") : "")}");
+        }
+    }
+
+    private static string Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "-" : "-";
+
+    private static string Percent(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? string.Create(CultureInfo.InvariantCulture, $"{100 * value.GetDouble():0.0}%")
+            : "-";
+
+    private static string Bytes(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number)
+        {
+            return "-";
+        }
+
+        double bytes = value.GetInt64();
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var unit = 0;
+        while (bytes >= 1024 && unit < units.Length - 1)
+        {
+            bytes /= 1024;
+            unit++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{bytes:0.#} {units[unit]}");
     }
 }

@@ -63,6 +63,7 @@ public static class GatewayExtensions
         builder.Services.TryAddSingleton<MaxFailsPassiveHealthPolicy>();
         builder.Services.TryAddSingleton<ModMesh.Gateway.Status.ProbeLog>();
         builder.Services.TryAddSingleton<ModMesh.Gateway.Status.GatewayStatus>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.ClusterStatus>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>(sp => sp.GetRequiredService<MaxFailsPassiveHealthPolicy>()));
         builder.Services.TryAddSingleton<HedgingState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());

@@ -7,6 +7,7 @@ using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Outcomes;
+using ModMesh.Fetcher.Status;
 using ModMesh.Protocol;
 using ModMesh.Storage;
 using ModMesh.Storage.Modules;
@@ -47,6 +48,7 @@ public static partial class GoProxyApi
         ModuleQueries queries,
         ChecksumDatabaseProxy sumdb,
         ILoggerFactory loggers,
+        FillActivity activity,
         CancellationToken cancellationToken)
     {
         var status = ProxyPathParser.TryParse(RawPath(context), out var request, out var error);
@@ -66,9 +68,9 @@ public static partial class GoProxyApi
                 ProxyRequestKind.List => FromQuery(context, await queries.ListAsync(request, cancellationToken), TextPlain),
                 ProxyRequestKind.Latest => FromQuery(context, await queries.LatestAsync(request, cancellationToken), Json),
                 ProxyRequestKind.Info when !request.IsCanonicalVersion => FromQuery(context, await queries.InfoQueryAsync(request, cancellationToken), Json),
-                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, Json, store, filler, cancellationToken),
-                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, TextPlain, store, filler, cancellationToken),
-                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, Zip, store, filler, cancellationToken),
+                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, Json, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, TextPlain, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, Zip, store, filler, activity, cancellationToken),
                 _ => FromSumdb(context, await sumdb.GetAsync(request, cancellationToken)),
             };
             return Count(request.Kind.ToString(), result);
@@ -89,6 +91,7 @@ public static partial class GoProxyApi
         string contentType,
         ModuleStore store,
         IModuleFiller filler,
+        FillActivity activity,
         CancellationToken cancellationToken)
     {
         var version = request.Version!;
@@ -100,6 +103,7 @@ public static partial class GoProxyApi
 
         // A first look: concurrent misses of one file share the question; the filler looks again before it fetches.
         var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken, firstLook: true);
+        activity.RecordStoreLookup(hit: committed is not null);
         if (committed is null)
         {
             var outcome = await filler.EnsureFilledAsync(fill, cancellationToken);

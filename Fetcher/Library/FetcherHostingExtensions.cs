@@ -83,6 +83,10 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<StoredVersionVerifier>();
         builder.Services.AddHostedService<ForgetNoticeListener>();
         builder.Services.TryAddSingleton<FillMemory>();
+        // What the status page shows of the fill path, and the fill queue's gauges.
+        builder.Services.TryAddSingleton<Status.FillActivity>();
+        builder.Services.TryAddSingleton<Status.FillQueueSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Status.FillQueueSampler>());
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];

@@ -44,8 +44,17 @@ internal sealed class GatewayStatus : IDisposable
     private long _cacheHits;
     private long _cacheMisses;
 
-    public GatewayStatus(IProxyStateLookup proxy, ProbeLog probes, TimeProvider time)
+    public GatewayStatus(IProxyStateLookup proxy, ProbeLog probes, TimeProvider time, IMeterFactory? meters = null)
     {
+        if (meters is not null)
+        {
+            var meter = meters.Create(GatewayTelemetry.MeterName);
+            meter.CreateObservableGauge(GatewayTelemetry.NodesHealthy, () => CountNodes(inService: true), unit: "{node}",
+                description: "Cache nodes this gateway routes to (not taken out by the active or passive health checks).");
+            meter.CreateObservableGauge(GatewayTelemetry.Nodes, () => CountNodes(inService: false), unit: "{node}",
+                description: "Cache nodes this gateway knows (from discovery or configuration), in service or not.");
+        }
+
         _proxy = proxy;
         _probes = probes;
         _time = time;
@@ -68,6 +77,18 @@ internal sealed class GatewayStatus : IDisposable
             }
         });
         _listener.Start();
+    }
+
+    private int CountNodes(bool inService)
+    {
+        if (!_proxy.TryGetCluster(CacheNodeProxyConfigProvider.ClusterId, out var cluster))
+        {
+            return 0;
+        }
+
+        return inService
+            ? cluster.Destinations.Values.Count(d => d.Health.Active != DestinationHealth.Unhealthy && d.Health.Passive != DestinationHealth.Unhealthy)
+            : cluster.Destinations.Count;
     }
 
     /// <summary>Records one answered request.</summary>
@@ -131,7 +152,11 @@ internal sealed class GatewayStatus : IDisposable
 }
 
 /// <summary>The gateway's status at one moment.</summary>
-internal sealed record StatusSnapshot(DateTimeOffset Now, TimeSpan Uptime, IReadOnlyList<NodeStatus> Nodes, int NodesInService, IReadOnlyList<KindStatus> LastMinute, CacheStatus Cache);
+internal sealed record StatusSnapshot(DateTimeOffset Now, TimeSpan Uptime, IReadOnlyList<NodeStatus> Nodes, int NodesInService, IReadOnlyList<KindStatus> LastMinute, CacheStatus Cache)
+{
+    /// <summary>What the nodes in service report of themselves (see <see cref="ClusterStatus"/>).</summary>
+    public ClusterView? Cluster { get; init; }
+}
 
 /// <summary>One node as the gateway sees it: a label that names no address (see <see cref="GatewayStatus.Label"/>).</summary>
 internal sealed record NodeStatus(string Node, string Active, string Passive, bool InService, int InFlight, DateTimeOffset? LastProbeAt, string? LastProbe);

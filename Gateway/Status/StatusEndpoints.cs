@@ -4,7 +4,8 @@ namespace ModMesh.Gateway.Status;
 
 /// <summary>
 /// The status page at <c>/</c> and <c>/status</c> (one small HTML file, no external assets, refreshing itself from
-/// <c>/status.json</c> every 2 s) and the JSON behind it, which <c>modmesh status</c> reads too.
+/// <c>/status.json</c> every 2 s) and the JSON behind it (the gateway's own view and the nodes' reports, see
+/// <see cref="ClusterStatus"/>), which <c>modmesh status</c> reads too.
 /// </summary>
 internal static class StatusEndpoints
 {
@@ -12,10 +13,11 @@ internal static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/status.json", (GatewayStatus status, HttpContext context) =>
+        app.MapGet("/status.json", async (GatewayStatus status, ClusterStatus cluster, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(status.Snapshot(), Json);
+            var snapshot = status.Snapshot() with { Cluster = await cluster.GetAsync() };
+            return Results.Json(snapshot, Json);
         }).ExcludeFromDescription();
         app.MapGet("/status", Page).ExcludeFromDescription();
         app.MapGet("/", Page).ExcludeFromDescription();

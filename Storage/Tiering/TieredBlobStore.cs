@@ -82,6 +82,9 @@ public sealed class TieredBlobStore : IBlobStore
     /// <summary>Bytes held in memory and on disk.</summary>
     public (long Memory, long Disk) Usage => (_memory?.Bytes ?? 0, _disk?.Bytes ?? 0);
 
+    /// <summary>The byte budgets of memory and disk (0 for a tier that is off).</summary>
+    public (long Memory, long Disk) Limits => (_memory is null ? 0 : _options.MemoryBytes, _disk is null ? 0 : _options.DiskBytes);
+
     /// <inheritdoc />
     public ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken) => StatAsync(key, shareMiss: false, cancellationToken);
 

@@ -25,7 +25,8 @@ internal sealed partial class QueuedModuleFiller(
     CoordinationFailover failover,
     IOptions<FillOptions> options,
     TimeProvider time,
-    ILogger<QueuedModuleFiller> logger) : IModuleFiller
+    ILogger<QueuedModuleFiller> logger,
+    Status.FillActivity? activity = null) : IModuleFiller
 {
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(2);
 
@@ -54,6 +55,20 @@ internal sealed partial class QueuedModuleFiller(
 
     private async Task<Outcome> WaitForFetchersAsync(FillRequest request)
     {
+        var started = Stopwatch.GetTimestamp();
+        var (outcome, byFetchers) = await WaitOrFillAsync(request).ConfigureAwait(false);
+        if (byFetchers)
+        {
+            // A fill this node ran itself (the queue was unreachable) is recorded by the local filler.
+            activity?.RecordFill(request, outcome.Kind, Stopwatch.GetElapsedTime(started), "fetchers", null);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The outcome, and false when no fetcher filled it for this wait (the node filled by itself, or it was already there).</summary>
+    private async Task<(Outcome Outcome, bool ByFetchers)> WaitOrFillAsync(FillRequest request)
+    {
         using var bound = new CancellationTokenSource(_options.Timeout, time);
         var token = bound.Token;
         try
@@ -61,7 +76,7 @@ internal sealed partial class QueuedModuleFiller(
             await using var waiter = await events.SubscribeAsync(request.CoordinationKey, token).ConfigureAwait(false);
             if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
             {
-                return Outcome.Ok;
+                return (Outcome.Ok, false); // committed meanwhile: no fill to show
             }
 
             try
@@ -71,7 +86,7 @@ internal sealed partial class QueuedModuleFiller(
             catch (Exception ex) when (failover.IsUnavailable(ex))
             {
                 Log.QueueUnavailable(logger, request.ModulePath, request.Version, ex.Message);
-                return await localFiller.FillAsync(request, token).ConfigureAwait(false);
+                return (await localFiller.FillAsync(request, token).ConfigureAwait(false), false);
             }
 
             var quiet = 0;
@@ -81,12 +96,12 @@ internal sealed partial class QueuedModuleFiller(
                 var outcome = await waiter.WaitAsync(RecheckEvery, token).ConfigureAwait(false);
                 if (!outcome.IsPending)
                 {
-                    return outcome;
+                    return (outcome, true);
                 }
 
                 if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
                 {
-                    return Outcome.Ok;
+                    return (Outcome.Ok, true);
                 }
 
                 if (++quiet >= probeAfter && await NobodyFillingAsync(request, token).ConfigureAwait(false))
@@ -104,19 +119,19 @@ internal sealed partial class QueuedModuleFiller(
                     catch (Exception ex) when (failover.IsUnavailable(ex))
                     {
                         Log.QueueUnavailable(logger, request.ModulePath, request.Version, ex.Message);
-                        return await localFiller.FillAsync(request, token).ConfigureAwait(false);
+                        return (await localFiller.FillAsync(request, token).ConfigureAwait(false), false);
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            return new Outcome(OutcomeKind.Pending, $"{request.What}: no fetcher completed the fill within {_options.Timeout}");
+            return (new Outcome(OutcomeKind.Pending, $"{request.What}: no fetcher completed the fill within {_options.Timeout}"), true);
         }
         catch (IOException ex)
         {
             Log.StoreFailed(logger, request.ModulePath, request.Version, ex.Message);
-            return new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly");
+            return (new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly"), true);
         }
     }
 

@@ -158,6 +158,23 @@ public sealed class ClusterTopology : IAsyncDisposable
         return fetcher;
     }
 
+    /// <summary>
+    /// Starts node <paramref name="index"/> again after it was killed or stopped: same name, settings, folders and
+    /// port, so the gateway (which knows it by address) finds it again.
+    /// </summary>
+    public async Task<ServiceProcess> RestartNodeAsync(int index)
+    {
+        var old = Nodes[index];
+        if (!old.HasExited)
+        {
+            throw new InvalidOperationException($"{old} is still running: kill or stop it first.");
+        }
+
+        var node = await StartServiceAsync(ServiceProcess.Services.CacheNode, $"n{index}", old.BaseAddress.Port);
+        Nodes[index] = node;
+        return node;
+    }
+
     /// <summary>Every service process (nodes, fetchers, gateway) whether running or not.</summary>
     public IEnumerable<ServiceProcess> Services
     {
@@ -196,7 +213,7 @@ public sealed class ClusterTopology : IAsyncDisposable
         TempDirectory.Delete(_root);
     }
 
-    private async Task<ServiceProcess> StartServiceAsync(string service, string name)
+    private async Task<ServiceProcess> StartServiceAsync(string service, string name, int? port = null)
     {
         var folder = Path.Combine(_root, name);
         var environment = new Dictionary<string, string?>
@@ -225,7 +242,7 @@ public sealed class ClusterTopology : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = await ServiceProcess.StartAsync(service, environment, readyTimeout: TimeSpan.FromSeconds(60));
+        var process = await ServiceProcess.StartAsync(service, environment, readyTimeout: TimeSpan.FromSeconds(60), port: port);
         lock (_everyProcess)
         {
             _everyProcess.Add(process);

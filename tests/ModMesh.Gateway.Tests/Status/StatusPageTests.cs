@@ -64,6 +64,39 @@ public sealed class StatusPageTests : IAsyncLifetime
         Assert.All(Nodes(JsonDocument.Parse(text).RootElement), n => Assert.Matches("^node-[0-9a-f]{8}$", n.GetProperty("node").GetString()));
     }
 
+    [Fact]
+    public async Task Json_ANodeWhoseReportHangs_IsShownUnreachable_ThePageIsNotStalled()
+    {
+        await WaitForAsync(s => s.GetProperty("nodesInService").GetInt32() == 2);
+
+        // Both stand-ins answer probes; the first holds every other request (its /status.json too) forever.
+        _first.Mode = StandInMode.Hang;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var status = await WaitForAsync(s => s.GetProperty("cluster").GetProperty("nodes").GetArrayLength() == 2
+            && s.GetProperty("cluster").GetProperty("nodes").EnumerateArray().Any(n => n.GetProperty("problem").GetString() is { } p && p.StartsWith("no answer within", StringComparison.Ordinal)));
+        var nodes = status.GetProperty("cluster").GetProperty("nodes").EnumerateArray().ToList();
+
+        // Without the bound the first answer would never come: it came, showing the hung node unreachable.
+        Assert.All(nodes, n => Assert.False(n.GetProperty("reachable").GetBoolean())); // a stand-in's answer is no node report either
+        Assert.Contains(nodes, n => n.GetProperty("problem").GetString() == "unreachable");
+        Assert.Equal(2, status.GetProperty("nodesInService").GetInt32());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Json_ManyViewers_AskEachNodeOncePerPeriod()
+    {
+        await WaitForAsync(s => s.GetProperty("nodesInService").GetInt32() == 2);
+        var before = _first.Requests + _second.Requests;
+
+        // Twenty viewers at once: at most one view is collected (none if the last one is still fresh), each node asked
+        // at most once, or twice if a period ends meanwhile; without the shared view it would be 20 times each.
+        var texts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _client.GetStringAsync("/status.json")));
+
+        Assert.All(texts, t => Assert.Contains("\"cluster\"", t, StringComparison.Ordinal));
+        Assert.InRange(_first.Requests + _second.Requests - before, 0, 4);
+    }
+
     [Theory]
     [InlineData("/")]
     [InlineData("/status")]
