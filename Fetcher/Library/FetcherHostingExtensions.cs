@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Forgetting;
 using ModMesh.Fetcher.Publishing;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
@@ -79,6 +80,8 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<IChecksumVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<ISumdbAnswerVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<FillMemory>();
+        // Purges and retention announce deleted versions: every process that fills forgets what it remembered of them.
+        builder.AddForgetNotices();
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];

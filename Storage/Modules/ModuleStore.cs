@@ -60,10 +60,23 @@ public sealed class ModuleStore
     /// <summary>Memory budget of what is kept about committed files (bytes of small files plus a fixed overhead each).</summary>
     public const long KnownFilesBudgetBytes = 16L << 20;
 
-    private const string ModulesRoot = "modules/";
-    private const string QueriesRoot = "queries/";
-    private const string SumdbRoot = "sumdb/";
-    private const string StateRoot = "state/";
+    /// <summary>The prefix of every committed module file.</summary>
+    public const string ModulesRoot = "modules/";
+
+    /// <summary>The prefix of cached list/latest answers.</summary>
+    public const string QueriesRoot = "queries/";
+
+    /// <summary>The prefix of verified checksum-database answers.</summary>
+    public const string SumdbRoot = "sumdb/";
+
+    /// <summary>The prefix of mutable bookkeeping (verified tree heads, last-requested markers, retention reports).</summary>
+    public const string StateRoot = "state/";
+
+    /// <summary>The prefix of the last-requested markers of versions (see <see cref="UsedMarkerKeyOf"/>).</summary>
+    public const string UsedMarkersRoot = StateRoot + "used/";
+
+    /// <summary>The key of the last retention report.</summary>
+    public const string RetentionReportKey = StateRoot + "retention/last-report.json";
     private const int EntryOverheadBytes = 256;
 
     private readonly ByteBudgetLru<CommittedFile> _known =
@@ -87,6 +100,12 @@ public sealed class ModuleStore
 
     /// <summary>The blob key of the latest tree head verified for a checksum database (rewritten as the tree grows).</summary>
     public static string VerifiedTreeHeadKeyOf(string databaseName) => $"{StateRoot}{SumdbRoot}{databaseName}/verified-latest";
+
+    /// <summary>
+    /// The key of a version's last-requested marker, <c>state/used/{path}/@v/{version}</c>: a tiny blob holding the time
+    /// a node last served a file of the version (rewritten at most once per refresh interval per node).
+    /// </summary>
+    public static string UsedMarkerKeyOf(ModuleVersionKey version) => $"{UsedMarkersRoot}{version.EscapedPath}/@v/{version.EscapedVersion}";
 
     /// <summary>True for keys whose blobs never change once written (committed module files, verified sumdb answers).</summary>
     public static bool IsImmutableKey(string key) =>
@@ -205,6 +224,34 @@ public sealed class ModuleStore
     /// </summary>
     public Task<BlobProperties> CommitAsync(ModuleVersionKey version, ModuleFile file, Stream content, CancellationToken cancellationToken) =>
         Blobs.PutAsync(KeyOf(version, file), content, cancellationToken);
+
+    /// <summary>
+    /// Forgets what this process remembers of one file of a version (the memory of committed files and the node-local
+    /// tier), so the next read asks the shared store: for a file that was deleted here or by another node (purge,
+    /// retention). The shared store is not touched.
+    /// </summary>
+    public void Forget(ModuleVersionKey version, ModuleFile file)
+    {
+        var key = KeyOf(version, file);
+        _known.Remove(key);
+        if (Blobs is TieredBlobStore tier)
+        {
+            tier.Evict(key);
+        }
+    }
+
+    /// <summary>
+    /// Deletes one committed file of a version from the shared store and forgets it here (see <see cref="Forget"/>);
+    /// returns whether it was there. Only for purge and retention: committed files are otherwise never removed.
+    /// </summary>
+    public async Task<bool> DeleteCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    {
+        Forget(version, file);
+        var deleted = await Blobs.DeleteAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        // A read that raced the delete may have remembered the file again meanwhile.
+        Forget(version, file);
+        return deleted;
+    }
 
     /// <summary>
     /// Every version of a module (escaped form) with <paramref name="file"/> committed, or with any file committed

@@ -370,6 +370,12 @@ public sealed class TieredBlobStore : IBlobStore
         }
     }
 
+    /// <summary>
+    /// Drops what this node's tier holds of <paramref name="key"/> (memory, disk, known properties) without touching the
+    /// shared store: for a blob another node deleted (a purge announced over the coordinator).
+    /// </summary>
+    public void Evict(string key) => Forget(key);
+
     private void Forget(string key)
     {
         Interlocked.Increment(ref _writes);
