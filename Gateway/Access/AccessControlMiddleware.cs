@@ -237,7 +237,7 @@ internal sealed partial class AccessControlMiddleware(
 
     /// <summary>Every path but the services' own endpoints is a GOPROXY path.</summary>
     private static bool IsGoProxyPath(PathString path) =>
-        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics"));
+        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics") || path.StartsWithSegments(Admin.AdminGate.PathPrefix));
 
     private static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "";
 
