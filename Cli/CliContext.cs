@@ -5,4 +5,5 @@ namespace ModMesh.Cli;
 /// <param name="Error">Problems and notes.</param>
 /// <param name="GetEnvironmentVariable">Reads an environment variable (MODMESH_TOKEN).</param>
 /// <param name="HttpHandler">The HTTP handler of uploads; null for the default one.</param>
-internal sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironmentVariable, HttpMessageHandler? HttpHandler = null);
+/// <param name="Confirm">Asks the person at the terminal a yes/no question; null when input is not a terminal (nobody to ask).</param>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironmentVariable, HttpMessageHandler? HttpHandler = null, Func<string, bool>? Confirm = null);
