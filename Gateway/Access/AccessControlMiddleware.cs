@@ -28,13 +28,15 @@ internal sealed partial class AccessControlMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // Only this middleware says who the user is; whatever a client put there is not passed on.
-        context.Request.Headers.Remove(UserHeader);
         if (!IsGoProxyPath(context.Request.Path))
         {
+            // The services' own endpoints, and admin calls (the admin gate before this one says who the user is).
             await next(context);
             return;
         }
+
+        // Only this middleware says who the user is; whatever a client put there is not passed on.
+        context.Request.Headers.Remove(UserHeader);
 
         if (context.Request.Path.Equals("/index", StringComparison.Ordinal) || context.Request.Path.Equals("/catalog", StringComparison.Ordinal))
         {
