@@ -6,15 +6,46 @@ using ModMesh.CacheNode.Retention;
 using ModMesh.CacheNode.Tests.Infrastructure;
 using ModMesh.Storage.Modules;
 using ModMesh.TestSupport.Http;
+using ModMesh.TestSupport.Servers;
 
 namespace ModMesh.CacheNode.Tests.Retention;
 
+/// <summary>Retention passes over the folder store (the embedded default).</summary>
+public sealed class FolderRetentionPassTests : RetentionPassTests;
+
+/// <summary>Retention passes over the S3 store (a real s3rver), with the node-local tier in front of it.</summary>
+public sealed class S3RetentionPassTests : RetentionPassTests
+{
+    private S3rverServer? _s3;
+    private string _bucket = "";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _s3 = await S3rverServer.StartAsync();
+        _bucket = await _s3.CreateBucketAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_s3 is not null)
+        {
+            await _s3.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
+
+    protected override IEnumerable<KeyValuePair<string, string?>> StoreSettings() =>
+        [new("ConnectionStrings:blobs", _s3!.ConnectionString(_bucket)), new("ModMesh:LocalTier:Enabled", "true")];
+}
+
 /// <summary>
-/// Retention passes on a real node (folder store, in-process coordination) with a fake clock: what is removed, what is
-/// kept (recently requested, private, being read), that a dry run deletes nothing and names exactly what a real run
+/// Retention passes on a real node (in-process coordination) with a fake clock, over each store: what is removed, what
+/// is kept (recently requested, private, being read), that a dry run deletes nothing and names exactly what a real run
 /// then removes, that a removed version is filled again from upstream, and that only one pass runs at a time (lease).
 /// </summary>
-public sealed class RetentionPassTests : IAsyncLifetime
+public abstract class RetentionPassTests : IAsyncLifetime
 {
     private const string Old = "example.com/retention/old";
     private const string Used = "example.com/retention/used";
@@ -23,7 +54,7 @@ public sealed class RetentionPassTests : IAsyncLifetime
 
     private ScriptedUpstream _upstream = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _upstream = await ScriptedUpstream.StartAsync();
         _upstream.AddModule(Old, "v1.0.0");
@@ -31,7 +62,10 @@ public sealed class RetentionPassTests : IAsyncLifetime
         _upstream.AddModule(Reading, "v1.0.0");
     }
 
-    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+    public virtual async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    /// <summary>The settings that choose the store (none: the folder store the test node makes).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> StoreSettings() => [];
 
     [Fact]
     public async Task Pass_RemovesOldUnrequestedVersion_KeepsRequestedPrivateAndInFlight_DryRunNamesExactlyTheSame()
@@ -152,24 +186,35 @@ public sealed class RetentionPassTests : IAsyncLifetime
     [InlineData("ModMesh:Retention:MaxUnusedAge", "-1.00:00:00")]
     public async Task Start_WithUnusableRetentionSettings_Fails(string key, string value)
     {
+        var settings = new Dictionary<string, string?> { [key] = value, ["ModMesh:Retention:Enabled"] = "true" };
+        foreach (var (k, v) in StoreSettings())
+        {
+            settings[k] = v;
+        }
+
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var node = await TestNode.StartAsync(_upstream, new Dictionary<string, string?> { [key] = value, ["ModMesh:Retention:Enabled"] = "true" });
+            await using var node = await TestNode.StartAsync(_upstream, settings);
         });
         Assert.Contains("ModMesh:Retention", failure.ToString(), StringComparison.Ordinal);
     }
 
-    private Task<TestNode> StartAsync(FakeTimeProvider clock) =>
-        TestNode.StartAsync(
-            _upstream,
-            new Dictionary<string, string?>
-            {
-                ["ModMesh:Private"] = "corp.example.com",
-                ["ModMesh:Retention:MaxUnusedAge"] = "30.00:00:00",
-                ["ModMesh:Retention:MarkerRefreshInterval"] = "01:00:00",
-                ["ModMesh:Retention:QueryMaxAge"] = "30.00:00:00",
-            },
-            configureServices: services => services.AddSingleton<TimeProvider>(clock));
+    private Task<TestNode> StartAsync(FakeTimeProvider clock)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ModMesh:Private"] = "corp.example.com",
+            ["ModMesh:Retention:MaxUnusedAge"] = "30.00:00:00",
+            ["ModMesh:Retention:MarkerRefreshInterval"] = "01:00:00",
+            ["ModMesh:Retention:QueryMaxAge"] = "30.00:00:00",
+        };
+        foreach (var (key, value) in StoreSettings())
+        {
+            settings[key] = value;
+        }
+
+        return TestNode.StartAsync(_upstream, settings, configureServices: services => services.AddSingleton<TimeProvider>(clock));
+    }
 
     private static async Task GetAllFilesAsync(TestNode node, string module)
     {
