@@ -180,6 +180,37 @@ public abstract class RetentionPassTests : IAsyncLifetime
         Assert.NotNull(await retention.RunPassAsync(dryRun: true, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Pass_RemovesSumdbAnswersBeyondTheirAge_NeverTheVerifiedTreeHead()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var node = await StartAsync(clock, ("ModMesh:Retention:SumdbMaxAge", "10.00:00:00"));
+        var store = node.Services.GetRequiredService<ModuleStore>();
+        var answers = new[] { "checked/lookup/example.com/a@v1.0.0", "checked/tile/8/0/001" };
+        foreach (var answer in answers)
+        {
+            using var content = new MemoryStream(new byte[100]);
+            await store.Blobs.PutAsync(ModuleStore.SumdbKeyOf("sum.example.com", answer), content, CancellationToken.None);
+        }
+
+        using (var head = new MemoryStream("tree head"u8.ToArray()))
+        {
+            await store.Blobs.PutAsync(ModuleStore.VerifiedTreeHeadKeyOf("sum.example.com"), head, CancellationToken.None);
+        }
+
+        clock.Advance(TimeSpan.FromDays(40));
+        var report = await node.Services.GetRequiredService<RetentionService>().RunPassAsync(dryRun: false, CancellationToken.None);
+        Assert.NotNull(report);
+        Assert.Equal(new RetentionCount(2, 200), report.Sumdb);
+        Assert.Equal(answers.Select(a => $"sum.example.com/{a}").Order(StringComparer.Ordinal), report.RemovedSumdb.Order(StringComparer.Ordinal));
+        foreach (var answer in answers)
+        {
+            Assert.Null(await store.Blobs.StatAsync(ModuleStore.SumdbKeyOf("sum.example.com", answer), CancellationToken.None));
+        }
+
+        Assert.NotNull(await store.Blobs.StatAsync(ModuleStore.VerifiedTreeHeadKeyOf("sum.example.com"), CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("ModMesh:Retention:MarkerRefreshInterval", "30.00:00:00")] // more than a quarter of the default MaxUnusedAge (90 days)
     [InlineData("ModMesh:Retention:Interval", "00:00:01")]
@@ -199,7 +230,7 @@ public abstract class RetentionPassTests : IAsyncLifetime
         Assert.Contains("ModMesh:Retention", failure.ToString(), StringComparison.Ordinal);
     }
 
-    private Task<TestNode> StartAsync(FakeTimeProvider clock)
+    private Task<TestNode> StartAsync(FakeTimeProvider clock, params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -209,6 +240,11 @@ public abstract class RetentionPassTests : IAsyncLifetime
             ["ModMesh:Retention:QueryMaxAge"] = "30.00:00:00",
         };
         foreach (var (key, value) in StoreSettings())
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in extra)
         {
             settings[key] = value;
         }
