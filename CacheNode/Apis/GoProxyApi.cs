@@ -101,7 +101,7 @@ public static partial class GoProxyApi
             return Failure(context, new Outcome(OutcomeKind.NotFound, $"{request.ModulePath}@{version}: {invalid}"));
         }
 
-        // In flight until the response is sent (retention never removes it meanwhile); its marker refreshed when due.
+        // In flight until the response is sent: retention never removes it meanwhile.
         context.Response.RegisterForDispose(usage.BeginRead(fill.Key));
 
         // A first look: concurrent misses of one file share the question; the filler looks again before it fetches.
@@ -121,6 +121,8 @@ public static partial class GoProxyApi
             }
         }
 
+        // Served: the version's last-requested marker is refreshed when due (off the request path).
+        usage.Touch(fill.Key);
         return Blob(context, committed, contentType);
     }
 

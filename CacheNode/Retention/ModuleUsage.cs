@@ -44,13 +44,12 @@ internal sealed partial class ModuleUsage : BackgroundService
     }
 
     /// <summary>
-    /// Notes that a file of <paramref name="version"/> is being served: counted as in flight until the returned handle is
-    /// disposed, and its marker refreshed when due.
+    /// Notes that a file of <paramref name="version"/> is being asked for: counted as in flight until the returned
+    /// handle is disposed. The marker is refreshed by <see cref="Touch"/> once the file is known to exist.
     /// </summary>
     public IDisposable BeginRead(ModuleVersionKey version)
     {
         _reading.AddOrUpdate(version, 1, static (_, n) => n + 1);
-        Touch(version);
         return new Reading(this, version);
     }
 
@@ -84,7 +83,12 @@ internal sealed partial class ModuleUsage : BackgroundService
     /// <summary>Forgets that this node marked <paramref name="version"/> (its marker was deleted).</summary>
     public void ForgetMarked(ModuleVersionKey version) => _marked.TryRemove(version, out _);
 
-    private void Touch(ModuleVersionKey version)
+    /// <summary>
+    /// Notes that a committed file of <paramref name="version"/> was served: its marker is queued for writing when this
+    /// node has not written it within the refresh interval. Only for files that exist: a request for a version anyone
+    /// can invent must not make the store grow.
+    /// </summary>
+    public void Touch(ModuleVersionKey version)
     {
         if (!_options.TrackRequests)
         {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ModMesh.CacheNode.Retention;
 using ModMesh.CacheNode.Tests.Infrastructure;
+using ModMesh.Storage.Modules;
 using ModMesh.TestSupport.Http;
 
 namespace ModMesh.CacheNode.Tests.Retention;
@@ -65,6 +68,34 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         using var unknown = await node.Client.GetAsync("admin/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Markers_WrittenForServedVersionsOnly_NeverForInventedOnes()
+    {
+        await using var node = await TestNode.StartAsync(_upstream);
+        var usage = node.Services.GetRequiredService<ModuleUsage>();
+        var store = node.Services.GetRequiredService<ModuleStore>();
+        using (var served = await node.Client.GetAsync($"{Module}/@v/v1.0.0.info"))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        foreach (var invented in new[] { "v9.9.9", "v0.0.0-20990101000000-abcdefabcdef", "v1.0.1-made.up" })
+        {
+            using var missing = await node.Client.GetAsync($"{Module}/@v/{invented}.info");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        await usage.FlushAsync(CancellationToken.None);
+        var markers = new List<string>();
+        await foreach (var key in store.Blobs.ListKeysAsync(ModuleStore.UsedMarkersRoot, CancellationToken.None))
+        {
+            markers.Add(key);
+        }
+
+        Assert.Equal([ModuleStore.UsedMarkerKeyOf(new ModuleVersionKey(Module, "v1.0.0"))], markers);
+        Assert.NotNull(await usage.ReadMarkerAsync(new ModuleVersionKey(Module, "v1.0.0"), CancellationToken.None));
     }
 
     [Fact]
