@@ -1,3 +1,4 @@
+using ModMesh.CacheNode.Admin;
 using ModMesh.CacheNode.Apis;
 using ModMesh.CacheNode.Extensions;
 using ModMesh.ServiceDefaults.Internal;
@@ -16,6 +17,7 @@ app.MapGoProxyApi();
 app.MapPublishApi();
 app.MapAdminVerifyApi();
 app.MapStatusApi();
+app.MapAdminApi();
 
 app.Run();
 

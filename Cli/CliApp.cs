@@ -22,6 +22,11 @@ internal static class CliApp
               internal key as --token.
           modmesh status --proxy <gateway URL>
               The gateway's status page in the terminal; exit code 0 when every cache node is in service.
+          modmesh purge --proxy <URL> [--token <token>] [--yes] <module>[@<version>]
+              Removes one version, or every version, of a module from the proxy's store and memory (admins only,
+              audited); the next request fills it again from upstream. Asks first unless --yes.
+          modmesh retention report --proxy <URL> [--token <token>] [--json]
+              The last retention pass's report: what it removed (or, dry run, would remove).
           modmesh tokens issue <user> [--expires <RFC 3339>] --file <tokens file>
               Adds a token to the tokens file and prints it, once.
           modmesh tokens revoke <id> --file <tokens file>
@@ -31,7 +36,7 @@ internal static class CliApp
 
         exit codes: 0 done, 1 failed, 2 bad command line, 3 version already published with other content (409),
                     4 authentication or permission refused (401/403), 5 zip refused (400), 6 module not publishable (404),
-                    7 verify found corruption
+                    7 verify found corruption, 8 purge not confirmed
         """;
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
@@ -46,6 +51,8 @@ internal static class CliApp
                 ["warm", .. var rest] => await WarmCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["verify", .. var rest] => await VerifyCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["status", .. var rest] => await StatusCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["purge", .. var rest] => await PurgeCommand.RunAsync(rest, context, cancellationToken).ConfigureAwait(false),
+                ["retention", "report", .. var rest] => await RetentionCommand.ReportAsync(rest, context, cancellationToken).ConfigureAwait(false),
                 ["tokens", "issue", .. var rest] => TokensCommand.Issue(rest, context),
                 ["tokens", "revoke", .. var rest] => TokensCommand.Revoke(rest, context),
                 ["tokens", "list", .. var rest] => TokensCommand.List(rest, context),

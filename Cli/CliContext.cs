@@ -11,4 +11,5 @@ namespace ModMesh.Cli;
 /// The terminal, when the output is one (progress bars and live lines are drawn on it); null when the output is
 /// redirected to a file or a pipe, where commands print plain lines that scripts can read.
 /// </param>
-internal sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironmentVariable, HttpMessageHandler? HttpHandler = null, IAnsiConsole? Terminal = null);
+/// <param name="Confirm">Asks the person at the terminal a yes/no question; null when input is not a terminal (nobody to ask).</param>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironmentVariable, HttpMessageHandler? HttpHandler = null, IAnsiConsole? Terminal = null, Func<string, bool>? Confirm = null);

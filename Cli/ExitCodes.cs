@@ -26,4 +26,7 @@ internal static class ExitCodes
 
     /// <summary><c>modmesh verify</c> found corrupt stored versions.</summary>
     public const int Corrupt = 7;
+
+    /// <summary>A purge was not confirmed (answered no, or no terminal to ask and no --yes).</summary>
+    public const int NotConfirmed = 8;
 }

@@ -9,5 +9,12 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable,
-    Terminal: Console.IsOutputRedirected ? null : AnsiConsole.Console), cancel.Token).ConfigureAwait(false);
+// Questions (purge's confirmation) only when someone can answer them.
+Func<string, bool>? confirm = Console.IsInputRedirected
+    ? null
+    : question =>
+    {
+        Console.Error.Write($"{question} [y/N] ");
+        return Console.ReadLine()?.Trim().ToLowerInvariant() is "y" or "yes";
+    };
+return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Terminal: Console.IsOutputRedirected ? null : AnsiConsole.Console, Confirm: confirm), cancel.Token).ConfigureAwait(false);

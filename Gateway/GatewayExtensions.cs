@@ -98,6 +98,9 @@ public static class GatewayExtensions
         // Kind, status and time of every answer, for the status page (/, /status, /status.json).
         app.UseMiddleware<ModMesh.Gateway.Status.StatusRecordingMiddleware>();
 
+        // Admin calls (/admin/...): admins only, audited; a purge drops this gateway's cached answers of the module.
+        app.UseMiddleware<ModMesh.Gateway.Admin.AdminGate>();
+
         // Who is asking, and may they read this module: before the memory cache, so no answer bypasses it.
         app.UseMiddleware<AccessControlMiddleware>();
 

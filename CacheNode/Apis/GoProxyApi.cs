@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModMesh.CacheNode.Queries;
+using ModMesh.CacheNode.Retention;
 using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
@@ -47,6 +48,7 @@ public static partial class GoProxyApi
         IModuleFiller filler,
         ModuleQueries queries,
         ChecksumDatabaseProxy sumdb,
+        ModuleUsage usage,
         ILoggerFactory loggers,
         FillActivity activity,
         CancellationToken cancellationToken)
@@ -68,9 +70,9 @@ public static partial class GoProxyApi
                 ProxyRequestKind.List => FromQuery(context, await queries.ListAsync(request, cancellationToken), TextPlain),
                 ProxyRequestKind.Latest => FromQuery(context, await queries.LatestAsync(request, cancellationToken), Json),
                 ProxyRequestKind.Info when !request.IsCanonicalVersion => FromQuery(context, await queries.InfoQueryAsync(request, cancellationToken), Json),
-                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, Json, store, filler, activity, cancellationToken),
-                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, TextPlain, store, filler, activity, cancellationToken),
-                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, Zip, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, usage, Json, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, usage, TextPlain, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, usage, Zip, store, filler, activity, cancellationToken),
                 _ => FromSumdb(context, await sumdb.GetAsync(request, cancellationToken)),
             };
             return Count(request.Kind.ToString(), result);
@@ -88,6 +90,7 @@ public static partial class GoProxyApi
         HttpContext context,
         ProxyRequest request,
         ModuleFile file,
+        ModuleUsage usage,
         string contentType,
         ModuleStore store,
         IModuleFiller filler,
@@ -100,6 +103,9 @@ public static partial class GoProxyApi
             // Like the public proxies: a version that cannot belong to this path is simply not there.
             return Failure(context, new Outcome(OutcomeKind.NotFound, $"{request.ModulePath}@{version}: {invalid}"));
         }
+
+        // In flight until the response is sent: retention never removes it meanwhile.
+        context.Response.RegisterForDispose(usage.BeginRead(fill.Key));
 
         // A first look: concurrent misses of one file share the question; the filler looks again before it fetches.
         var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken, firstLook: true);
@@ -119,6 +125,8 @@ public static partial class GoProxyApi
             }
         }
 
+        // Served: the version's last-requested marker is refreshed when due (off the request path).
+        usage.Touch(fill.Key);
         return Blob(context, committed, contentType);
     }
 

@@ -21,7 +21,6 @@ public static class InProcessCoordinationExtensions
         services.TryAddSingleton<IFillEvents>(sp => new InProcessFillEvents(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<INegativeCache>(sp => new InProcessNegativeCache(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IFillQueue>(sp => new InProcessFillQueue(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IForgetNotices, InProcessForgetNotices>();
         return services;
     }
 }

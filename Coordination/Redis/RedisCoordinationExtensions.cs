@@ -47,8 +47,6 @@ public static class RedisCoordinationExtensions
         services.AddSingleton<IFillEvents>(sp => new RedisFillEvents(
             Multiplexer(sp), Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<RedisFillEvents>>()));
         services.AddSingleton<INegativeCache>(sp => new RedisNegativeCache(Multiplexer(sp), Options(sp)));
-        services.RemoveAll<IForgetNotices>();
-        services.AddSingleton<IForgetNotices>(sp => new RedisForgetNotices(Multiplexer(sp), Options(sp)));
         services.AddSingleton<IFillQueue>(sp => new RedisFillQueue(
             Multiplexer(sp), Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<RedisFillQueue>>(), sp.GetService<IMeterFactory>()));
         return services;

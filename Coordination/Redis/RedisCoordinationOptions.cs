@@ -54,8 +54,6 @@ public sealed class RedisCoordinationOptions
 
     internal string FilledChannel(string key) => KeyPrefix + "filled:" + key;
 
-    internal string ForgetChannel => KeyPrefix + "forget";
-
     internal string FillStream => KeyPrefix + "fills";
 
     /// <summary>The pub/sub channel an enqueue publishes on after its <c>XADD</c>, to wake waiting readers.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Forgetting;
 using ModMesh.Fetcher.Integrity;
 using ModMesh.Fetcher.Publishing;
 using ModMesh.Fetcher.Queueing;
@@ -79,14 +80,15 @@ public static class FetcherHostingExtensions
         builder.Services.TryAddSingleton<ChecksumDatabaseVerifier>();
         builder.Services.TryAddSingleton<IChecksumVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<ISumdbAnswerVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
-        // modmesh verify: re-hashing stored versions, and dropping what this process remembers of quarantined files.
+        // modmesh verify: re-hashing stored versions (a quarantine is announced with the purge's forget notices).
         builder.Services.TryAddSingleton<StoredVersionVerifier>();
-        builder.Services.AddHostedService<ForgetNoticeListener>();
         builder.Services.TryAddSingleton<FillMemory>();
         // What the status page shows of the fill path, and the fill queue's gauges.
         builder.Services.TryAddSingleton<Status.FillActivity>();
         builder.Services.TryAddSingleton<Status.FillQueueSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Status.FillQueueSampler>());
+        // Purges and retention announce deleted versions: every process that fills forgets what it remembered of them.
+        builder.AddForgetNotices();
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];

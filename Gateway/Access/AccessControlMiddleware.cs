@@ -28,13 +28,15 @@ internal sealed partial class AccessControlMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // Only this middleware says who the user is; whatever a client put there is not passed on.
-        context.Request.Headers.Remove(UserHeader);
         if (!IsGoProxyPath(context.Request.Path))
         {
+            // The services' own endpoints, and admin calls (the admin gate before this one says who the user is).
             await next(context);
             return;
         }
+
+        // Only this middleware says who the user is; whatever a client put there is not passed on.
+        context.Request.Headers.Remove(UserHeader);
 
         if (context.Request.Path.Equals("/index", StringComparison.Ordinal) || context.Request.Path.Equals("/catalog", StringComparison.Ordinal))
         {
@@ -237,7 +239,7 @@ internal sealed partial class AccessControlMiddleware(
 
     /// <summary>Every path but the services' own endpoints is a GOPROXY path.</summary>
     private static bool IsGoProxyPath(PathString path) =>
-        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics"));
+        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics") || path.StartsWithSegments(Admin.AdminGate.PathPrefix));
 
     private static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "";
 

@@ -65,10 +65,24 @@ public sealed class ModuleStore
     /// <summary>Memory budget of what is kept about committed files (bytes of small files plus a fixed overhead each).</summary>
     public const long KnownFilesBudgetBytes = 16L << 20;
 
-    private const string ModulesRoot = "modules/";
-    private const string QueriesRoot = "queries/";
-    private const string SumdbRoot = "sumdb/";
-    private const string StateRoot = "state/";
+    /// <summary>The prefix of every committed module file.</summary>
+    public const string ModulesRoot = "modules/";
+
+    /// <summary>The prefix of cached list/latest answers.</summary>
+    public const string QueriesRoot = "queries/";
+
+    /// <summary>The prefix of verified checksum-database answers.</summary>
+    public const string SumdbRoot = "sumdb/";
+
+    /// <summary>The prefix of mutable bookkeeping (verified tree heads, last-requested markers, retention reports).</summary>
+    public const string StateRoot = "state/";
+
+    /// <summary>The prefix of the last-requested markers of versions (see <see cref="UsedMarkerKeyOf"/>).</summary>
+    public const string UsedMarkersRoot = StateRoot + "used/";
+
+    /// <summary>The key of the last retention report.</summary>
+    public const string RetentionReportKey = StateRoot + "retention/last-report.json";
+
     private const string SumsRoot = "sums/";
     private const string QuarantineRoot = "quarantine/";
     private const string HashRecordSuffix = ".h1";
@@ -109,6 +123,12 @@ public sealed class ModuleStore
 
     /// <summary>The key under which <paramref name="key"/> is kept once quarantined at <paramref name="stamp"/>.</summary>
     public static string QuarantineKeyOf(string stamp, string key) => $"{QuarantineRoot}{stamp}/{key}";
+
+    /// <summary>
+    /// The key of a version's last-requested marker, <c>state/used/{path}/@v/{version}</c>: a tiny blob holding the time
+    /// a node last served a file of the version (rewritten at most once per refresh interval per node).
+    /// </summary>
+    public static string UsedMarkerKeyOf(ModuleVersionKey version) => $"{UsedMarkersRoot}{version.EscapedPath}/@v/{version.EscapedVersion}";
 
     /// <summary>True for keys whose blobs never change once written (committed module files, verified sumdb answers).</summary>
     public static bool IsImmutableKey(string key) =>
@@ -297,6 +317,26 @@ public sealed class ModuleStore
         {
             tier.Forget(key);
         }
+    }
+
+    /// <summary>
+    /// Deletes one committed file of a version (and, for a .mod or .zip, its recorded hash) from the shared store and
+    /// forgets it here (see <see cref="Forget(ModuleVersionKey, ModuleFile)"/>); returns whether the file was there.
+    /// Only for purge and retention: committed files are otherwise never removed.
+    /// </summary>
+    public async Task<bool> DeleteCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    {
+        Forget(version, file);
+        var deleted = await Blobs.DeleteAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        if (file != ModuleFile.Info)
+        {
+            // After the file: a fill that commits it again meanwhile writes its record after its commit, never before.
+            await Blobs.DeleteAsync(HashRecordKeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        }
+
+        // A read that raced the delete may have remembered the file again meanwhile.
+        Forget(version, file);
+        return deleted;
     }
 
     private async Task<string?> MoveAsync(string key, string stamp, CancellationToken cancellationToken)

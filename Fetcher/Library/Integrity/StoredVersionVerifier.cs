@@ -19,7 +19,7 @@ namespace ModMesh.Fetcher.Integrity;
 /// (<see cref="ModuleStore.RecordHashAsync"/>) and, for public modules only, with the checksum database through the
 /// node's verifier (authenticated lookups, kept in its cache; a private or no-sumdb path is never looked up, rule 6).
 /// It also checks that the zip's go.mod equals the .mod. With quarantine, a corrupt file is moved out of
-/// <c>modules/</c> under the file's fill lock, what nodes remember of it is dropped (<see cref="IForgetNotices"/>),
+/// <c>modules/</c> under the file's fill lock, what nodes remember of it is dropped (a forget notice (<see cref="Forgetting.ForgetNotices"/>)),
 /// and the next request fills it again from upstream. Every quarantine is written to the audit log.
 /// Versions are checked one at a time: a run costs one version's reads at a time, however big the store.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed partial class StoredVersionVerifier
     private readonly IChecksumVerifier _checksums;
     private readonly ILockProvider _locks;
     private readonly INegativeCache _negative;
-    private readonly IForgetNotices _forget;
+    private readonly IClusterNotices _notices;
     private readonly FillOptions _fill;
     private readonly TimeProvider _time;
     private readonly ILogger<StoredVersionVerifier> _logger;
@@ -42,7 +42,7 @@ public sealed partial class StoredVersionVerifier
         IChecksumVerifier checksums,
         ILockProvider locks,
         INegativeCache negative,
-        IForgetNotices forget,
+        IClusterNotices notices,
         IOptions<FillOptions> fill,
         TimeProvider time,
         ILogger<StoredVersionVerifier> logger)
@@ -51,7 +51,7 @@ public sealed partial class StoredVersionVerifier
         _checksums = checksums;
         _locks = locks;
         _negative = negative;
-        _forget = forget;
+        _notices = notices;
         _fill = fill.Value;
         _time = time;
         _logger = logger;
@@ -352,7 +352,7 @@ public sealed partial class StoredVersionVerifier
                 found.Notes.Add($"{ModuleStore.Extension(file)}: quarantined; the next request fills it again from upstream");
                 try
                 {
-                    await _forget.PublishAsync(ModuleStore.KeyOf(request.Key, file), cancellationToken).ConfigureAwait(false);
+                    await _notices.PublishAsync(Forgetting.ForgetNotices.Format(request.Key), cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
