@@ -18,6 +18,8 @@ var gateway = builder.AddProject<Projects.ModMesh_Gateway>("gateway")
     .WithEnvironmentIfSet("Gateway__Access__Private", settings.Private)
     .WithEnvironmentIfSet("Gateway__Access__TokensFile", settings.TokensFile)
     .WithEnvironmentIfSet("Gateway__Access__RulesFile", settings.RulesFile)
+    // Who may purge, read retention reports and verify through the gateway (users and @groups of the rules file).
+    .WithEnvironmentIfSet("Gateway__Access__Admins", settings.Private is null ? null : builder.Configuration["ModMesh:Admins"])
     .WithInternalKey(internalKey);
 
 if (settings.Distributed)

@@ -26,14 +26,14 @@ internal static class ResourceBuilderExtensions
             endpoint.IsProxied = false;
         });
 
-    /// <summary>Once the gateway is healthy, tells the developer the GOPROXY value to use.</summary>
+    /// <summary>Once the gateway is healthy, tells the developer the GOPROXY value to use and where the status page is.</summary>
     public static IResourceBuilder<ProjectResource> LogGoProxyWhenReady(this IResourceBuilder<ProjectResource> builder) =>
         builder.OnResourceReady((resource, ready, cancellationToken) =>
         {
             // ResourceReadyEvent comes after endpoint allocation and after the health checks first pass.
             var url = resource.GetEndpoint("http").Url;
             var logger = ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModMesh");
-            logger.LogInformation("ModMesh is ready: export GOPROXY={GoProxy}", url);
+            logger.LogInformation("ModMesh is ready: export GOPROXY={GoProxy} (status page: {StatusPage}/)", url, url);
             return Task.CompletedTask;
         });
 }

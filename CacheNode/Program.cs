@@ -1,3 +1,4 @@
+using ModMesh.CacheNode.Admin;
 using ModMesh.CacheNode.Apis;
 using ModMesh.CacheNode.Extensions;
 using ModMesh.ServiceDefaults.Internal;
@@ -14,6 +15,9 @@ app.RequireInternalCalls();
 app.MapDefaultEndpoints();
 app.MapGoProxyApi();
 app.MapPublishApi();
+app.MapAdminVerifyApi();
+app.MapStatusApi();
+app.MapAdminApi();
 
 app.Run();
 

@@ -23,4 +23,10 @@ internal static class ExitCodes
 
     /// <summary>404: the proxy does not publish this module path.</summary>
     public const int NotPublishable = 6;
+
+    /// <summary><c>modmesh verify</c> found corrupt stored versions.</summary>
+    public const int Corrupt = 7;
+
+    /// <summary>A purge was not confirmed (answered no, or no terminal to ask and no --yes).</summary>
+    public const int NotConfirmed = 8;
 }

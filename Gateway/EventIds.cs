@@ -16,4 +16,10 @@ internal static class EventIds
     public const int Hedging = 140;
     public const int HedgeJudgeFailed = 141;
     public const int DrainSignalSeen = 150;
+
+    // Admin calls (the access events are 6001-6003): 6011-6019.
+    public const int AdminAllowed = 6011;
+    public const int AdminRefused = 6012;
+    public const int AdminCacheDropped = 6013;
+    public const int AdminPurged = 6014;
 }

@@ -61,12 +61,31 @@ public static class GatewayExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<MaxFailsPassiveHealthPolicy>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.ProbeLog>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.GatewayStatus>();
+        builder.Services.TryAddSingleton<ModMesh.Gateway.Status.ClusterStatus>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, MaxFailsPassiveHealthPolicy>(sp => sp.GetRequiredService<MaxFailsPassiveHealthPolicy>()));
         builder.Services.TryAddSingleton<HedgingState>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IActiveHealthCheckPolicy, FailuresAndSuccessesActiveHealthPolicy>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RendezvousLoadBalancingPolicy>());
         // Replaces YARP's default factory (registered with TryAdd by AddReverseProxy).
         builder.Services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, ForwarderClient>());
+        builder.Services.DecorateProbingRequests();
+    }
+
+    /// <summary>Wraps YARP's probing-request factory (registered by AddReverseProxy) so probes are never traced.</summary>
+    private static void DecorateProbingRequests(this IServiceCollection services)
+    {
+        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IProbingRequestFactory))
+            ?? throw new InvalidOperationException("AddReverseProxy registers an IProbingRequestFactory; none was found.");
+        services.Remove(inner);
+        services.AddSingleton<IProbingRequestFactory>(sp => new UntracedProbingRequestFactory(inner switch
+        {
+            { ImplementationInstance: IProbingRequestFactory instance } => instance,
+            { ImplementationFactory: { } factory } => (IProbingRequestFactory)factory(sp),
+            { ImplementationType: { } type } => (IProbingRequestFactory)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException("The registered IProbingRequestFactory cannot be built."),
+        }));
     }
 
     /// <summary>
@@ -76,11 +95,18 @@ public static class GatewayExtensions
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Kind, status and time of every answer, for the status page (/, /status, /status.json).
+        app.UseMiddleware<ModMesh.Gateway.Status.StatusRecordingMiddleware>();
+
+        // Admin calls (/admin/...): admins only, audited; a purge drops this gateway's cached answers of the module.
+        app.UseMiddleware<ModMesh.Gateway.Admin.AdminGate>();
+
         // Who is asking, and may they read this module: before the memory cache, so no answer bypasses it.
         app.UseMiddleware<AccessControlMiddleware>();
 
         // Immutable answers the gateway already holds never reach the proxy.
         app.UseMiddleware<ImmutableAnswerCache>();
+        ModMesh.Gateway.Status.StatusEndpoints.MapStatus(app);
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RetryOnAnotherNodeMiddleware>();

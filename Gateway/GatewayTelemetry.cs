@@ -29,4 +29,10 @@ public static class GatewayTelemetry
 
     /// <summary>Times a node was taken out by the passive (max_fails) policy.</summary>
     public const string PassiveEjections = "modmesh.gateway.passive.ejections";
+
+    /// <summary>Cache nodes in service at this gateway (neither the active nor the passive health check has them out).</summary>
+    public const string NodesHealthy = "modmesh.gateway.nodes.healthy";
+
+    /// <summary>Cache nodes this gateway knows, in service or not.</summary>
+    public const string Nodes = "modmesh.gateway.nodes";
 }

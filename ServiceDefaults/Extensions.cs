@@ -9,6 +9,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.ServiceDefaults.Draining;
+using ModMesh.ServiceDefaults.Tracing;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -86,9 +87,21 @@ public static class ServiceDefaultsExtensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + ".*")
                 .AddAspNetCoreInstrumentation(aspNetCore =>
-                    // Probes hit the health endpoints every few seconds: keep them out of the traces.
-                    aspNetCore.Filter = context => !IsHealthRequest(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                {
+                    // Probes and scrapes hit /health/*, /alive and /metrics every few seconds: not traced.
+                    aspNetCore.Filter = TracingRules.ShouldTrace;
+                    aspNetCore.EnrichWithHttpRequest = TracingRules.RememberServerRequest;
+                    aspNetCore.EnrichWithHttpResponse = TracingRules.JudgeServerAnswer;
+                })
+                .AddHttpClientInstrumentation(http =>
+                {
+                    // Nor are the probes this service sends (the gateway's active health checks of the nodes).
+                    http.FilterHttpRequestMessage = TracingRules.ShouldTrace;
+                    http.EnrichWithHttpRequestMessage = TracingRules.RememberClientSpan;
+                    http.EnrichWithHttpResponseMessage = TracingRules.JudgeClientAnswer;
+                })
+                // Before the exporter's processor (added below): a request given up on purpose is not an error.
+                .AddProcessor(new AbandonedRequestProcessor()));
 
         builder.AddOpenTelemetryExporters();
 
@@ -163,7 +176,4 @@ public static class ServiceDefaultsExtensions
 
         return app;
     }
-
-    private static bool IsHealthRequest(PathString path) =>
-        path.StartsWithSegments(LivenessPath) || path.StartsWithSegments(ReadinessPath) || path.StartsWithSegments(MetricsPath);
 }

@@ -17,8 +17,11 @@ die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
 
-# 1. Real components: go client, git, redis-server, nginx, Debian Go sources for the module corpus.
-packages=(golang-go git redis-server nginx wrk iproute2 util-linux python3)
+# 1. Real components: go client, git, redis-server, nginx, prometheus (+ promtool), chromium (the status page's
+#    browser test drives /usr/bin/chromium with Playwright; never a downloaded browser), Debian Go sources for the module
+#    corpus. The tests start their own prometheus (free loopback port, temporary storage); the package's systemd
+#    service is neither needed nor used.
+packages=(golang-go git redis-server nginx wrk iproute2 util-linux python3 prometheus chromium)
 while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && packages+=("$p"); done < tests/corpus-packages.txt
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
@@ -26,6 +29,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the prometheus service on systemd hosts (port 9090, /var/lib/prometheus): the tests run their own.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 # node + npm run the S3-compatible test server; a machine may already have them from elsewhere (keep those).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -64,6 +71,8 @@ run_tests() {
   return $status
 }
 export -f run_tests
+# Tests that save artifacts (the status page's screenshots) put them here too.
+export MODMESH_TEST_RESULTS="$results"
 export configuration results
 
 netns=(unshare -n)

@@ -1,11 +1,14 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModMesh.CacheNode.Queries;
+using ModMesh.CacheNode.Retention;
 using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
 using ModMesh.Fetcher.Outcomes;
+using ModMesh.Fetcher.Status;
 using ModMesh.Protocol;
 using ModMesh.Storage;
 using ModMesh.Storage.Modules;
@@ -45,7 +48,9 @@ public static partial class GoProxyApi
         IModuleFiller filler,
         ModuleQueries queries,
         ChecksumDatabaseProxy sumdb,
+        ModuleUsage usage,
         ILoggerFactory loggers,
+        FillActivity activity,
         CancellationToken cancellationToken)
     {
         var status = ProxyPathParser.TryParse(RawPath(context), out var request, out var error);
@@ -56,6 +61,8 @@ public static partial class GoProxyApi
                 : new Outcome(OutcomeKind.NotFound, error ?? "not a GOPROXY path")));
         }
 
+        Activity.Current.SetModule(request);
+
         try
         {
             var result = request.Kind switch
@@ -63,9 +70,9 @@ public static partial class GoProxyApi
                 ProxyRequestKind.List => FromQuery(context, await queries.ListAsync(request, cancellationToken), TextPlain),
                 ProxyRequestKind.Latest => FromQuery(context, await queries.LatestAsync(request, cancellationToken), Json),
                 ProxyRequestKind.Info when !request.IsCanonicalVersion => FromQuery(context, await queries.InfoQueryAsync(request, cancellationToken), Json),
-                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, Json, store, filler, cancellationToken),
-                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, TextPlain, store, filler, cancellationToken),
-                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, Zip, store, filler, cancellationToken),
+                ProxyRequestKind.Info => await ServeVersionFileAsync(context, request, ModuleFile.Info, usage, Json, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Mod => await ServeVersionFileAsync(context, request, ModuleFile.Mod, usage, TextPlain, store, filler, activity, cancellationToken),
+                ProxyRequestKind.Zip => await ServeVersionFileAsync(context, request, ModuleFile.Zip, usage, Zip, store, filler, activity, cancellationToken),
                 _ => FromSumdb(context, await sumdb.GetAsync(request, cancellationToken)),
             };
             return Count(request.Kind.ToString(), result);
@@ -83,9 +90,11 @@ public static partial class GoProxyApi
         HttpContext context,
         ProxyRequest request,
         ModuleFile file,
+        ModuleUsage usage,
         string contentType,
         ModuleStore store,
         IModuleFiller filler,
+        FillActivity activity,
         CancellationToken cancellationToken)
     {
         var version = request.Version!;
@@ -95,8 +104,12 @@ public static partial class GoProxyApi
             return Failure(context, new Outcome(OutcomeKind.NotFound, $"{request.ModulePath}@{version}: {invalid}"));
         }
 
+        // In flight until the response is sent: retention never removes it meanwhile.
+        context.Response.RegisterForDispose(usage.BeginRead(fill.Key));
+
         // A first look: concurrent misses of one file share the question; the filler looks again before it fetches.
         var committed = await store.GetCommittedAsync(fill.Key, file, cancellationToken, firstLook: true);
+        activity.RecordStoreLookup(hit: committed is not null);
         if (committed is null)
         {
             var outcome = await filler.EnsureFilledAsync(fill, cancellationToken);
@@ -112,6 +125,8 @@ public static partial class GoProxyApi
             }
         }
 
+        // Served: the version's last-requested marker is refreshed when due (off the request path).
+        usage.Touch(fill.Key);
         return Blob(context, committed, contentType);
     }
 

@@ -28,6 +28,7 @@ public static class PublishApi
     {
         app.MapPut("/{**path}", UploadAsync).WithName("Publish").ExcludeFromDescription();
         app.MapGet("/index", IndexAsync).WithName("Index").ExcludeFromDescription();
+        app.MapGet("/catalog", CatalogAsync).WithName("Catalog").ExcludeFromDescription();
         return app;
     }
 
@@ -176,7 +177,43 @@ public static class PublishApi
         }
     }
 
+    /// <summary>
+    /// The module paths ModMesh holds, one JSON line each (<c>{"Path": ...}</c>), in pages of at most
+    /// <see cref="ModuleIndex.MaxPage"/>: <c>/catalog?after=&lt;last path of the previous page&gt;&amp;limit=&lt;n&gt;</c>.
+    /// </summary>
+    internal static async Task CatalogAsync(HttpContext context, ModuleStore store, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        var limit = ModuleIndex.MaxPage;
+        if (query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
+        {
+            await WriteTextAsync(context, 400, $"limit must be a whole number from 1 to {ModuleIndex.MaxPage}");
+            return;
+        }
+
+        string? after = null;
+        if (query["after"].ToString() is { Length: > 0 } a && !CaseEncoding.TryEscapePath(a, out after, out _))
+        {
+            await WriteTextAsync(context, 400, "after must be a module path (the last one of the previous page)");
+            return;
+        }
+
+        context.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        await using var lines = new StreamWriter(context.Response.Body, leaveOpen: true);
+        await foreach (var escaped in store.ListModulePathsAsync(after, Math.Min(limit, ModuleIndex.MaxPage), cancellationToken))
+        {
+            if (CaseEncoding.TryUnescapePath(escaped, out var path, out _))
+            {
+                await lines.WriteAsync(JsonSerializer.Serialize(new CatalogLine(path)));
+                await lines.WriteAsync('\n');
+            }
+        }
+    }
+
     private sealed record IndexLine(string Path, string Version, string Timestamp);
+
+    private sealed record CatalogLine(string Path);
 
     private static IResult Text(int status, string message) => Results.Text(message.EndsWith('\n') ? message : message + "\n", TextPlain, statusCode: status);
 

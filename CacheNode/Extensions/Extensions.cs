@@ -1,7 +1,10 @@
+using ModMesh.CacheNode.Admin;
 using ModMesh.CacheNode.Queries;
+using ModMesh.CacheNode.Retention;
 using ModMesh.CacheNode.Sumdb;
 using ModMesh.Coordination;
 using ModMesh.Fetcher;
+using Microsoft.Extensions.Options;
 using ModMesh.Storage;
 
 namespace ModMesh.CacheNode.Extensions;
@@ -26,7 +29,34 @@ internal static class Extensions
                 "ModMesh:Cache durations must not be negative (RefreshTimeout positive).")
             .ValidateOnStart();
         builder.Services.AddSingleton<ModuleQueries>();
+        builder.AddRetentionAndPurge();
         builder.Services.AddSingleton<ChecksumDatabaseProxy>();
         return builder;
+    }
+
+    /// <summary>
+    /// Last-requested tracking, retention ("ModMesh:Retention", validated at start) and purge: <see cref="ModuleUsage"/>
+    /// (a hosted marker writer), <see cref="RetentionService"/> (a hosted pass loop, idle unless enabled),
+    /// <see cref="VersionRemover"/> and <see cref="ModulePurger"/>.
+    /// </summary>
+    private static void AddRetentionAndPurge(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RetentionOptions>()
+            .Bind(builder.Configuration.GetSection(RetentionOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        builder.Services.AddSingleton<ModuleUsage>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModuleUsage>());
+        builder.Services.AddSingleton<VersionRemover>();
+        builder.Services.AddSingleton<ModulePurger>();
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
+    }
+
+    /// <summary>Names every problem of the retention settings at start.</summary>
+    private sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RetentionOptions options) =>
+            options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 }

@@ -9,7 +9,7 @@ namespace ModMesh.Coordination.InProcess;
 /// first, delivery count + 1), then takes new ones; when it got none it waits for an enqueue, at most <c>wait</c>
 /// (on the injected clock). Ids are increasing decimal numbers, unique for the life of the queue.
 /// </summary>
-public sealed class InProcessFillQueue : IFillQueue
+public sealed class InProcessFillQueue : IFillQueue, IFillQueueDepth
 {
     private readonly Queue<(long Id, FillJob Job)> _ready = new();
     private readonly SortedDictionary<long, Pending> _pending = [];
@@ -46,6 +46,24 @@ public sealed class InProcessFillQueue : IFillQueue
             {
                 return _pending.Count;
             }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<FillQueueDepth> MeasureAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var jobs = _ready.Count + _pending.Count;
+            if (jobs == 0)
+            {
+                return Task.FromResult(new FillQueueDepth(0, null));
+            }
+
+            var oldest = _ready.Select(r => r.Job.EnqueuedAt).Concat(_pending.Values.Select(p => p.Job.EnqueuedAt)).Min();
+            var age = _timeProvider.GetUtcNow() - oldest;
+            return Task.FromResult(new FillQueueDepth(jobs, age < TimeSpan.Zero ? TimeSpan.Zero : age));
         }
     }
 

@@ -11,4 +11,5 @@ internal static class RedisEventIds
     public const int HeartbeatRecovered = 3106;
     public const int WakeUpPublishFailed = 3107;
     public const int WakeUpSubscribeFailed = 3108;
+    public const int NoticeNotShared = 3109;
 }

@@ -51,7 +51,7 @@ namespace ModMesh.Coordination.Redis;
 /// persistence: its jobs are gone too, and their waiters time out and ask again), the next read re-creates it.
 /// </para>
 /// </remarks>
-public sealed partial class RedisFillQueue : IFillQueue
+public sealed partial class RedisFillQueue : IFillQueue, IFillQueueDepth
 {
     /// <summary>The meter of the Redis fill queue's counters.</summary>
     public const string MeterName = "ModMesh.Coordination";
@@ -204,6 +204,34 @@ public sealed partial class RedisFillQueue : IFillQueue
         cancellationToken.ThrowIfCancellationRequested();
 
         await AckAndDeleteAsync(delivery.Id).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>XLEN</c> (acknowledged jobs are deleted, so the stream holds exactly the unfinished ones) and the id of the
+    /// first entry (<c>XRANGE - + COUNT 1</c>), whose millisecond part is when Redis took it.
+    /// </remarks>
+    public async Task<FillQueueDepth> MeasureAsync(CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+        var length = db.StreamLengthAsync(_stream);
+        var first = db.StreamRangeAsync(_stream, "-", "+", count: 1);
+        await Task.WhenAll(length, first).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await first.ConfigureAwait(false);
+        var jobs = await length.ConfigureAwait(false);
+        if (jobs == 0 || entries.Length == 0 || entries[0].IsNull)
+        {
+            return new FillQueueDepth(jobs, null);
+        }
+
+        var (milliseconds, _) = StreamIdOrder(entries[0].Id);
+        if (milliseconds == long.MaxValue)
+        {
+            return new FillQueueDepth(jobs, null);
+        }
+
+        var age = _timeProvider.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        return new FillQueueDepth(jobs, age < TimeSpan.Zero ? TimeSpan.Zero : age);
     }
 
     /// <inheritdoc />

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Hosting;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Direct;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Fetcher.Forgetting;
+using ModMesh.Fetcher.Integrity;
 using ModMesh.Fetcher.Publishing;
 using ModMesh.Fetcher.Queueing;
 using ModMesh.Fetcher.Upstream;
@@ -70,13 +72,23 @@ public static class FetcherHostingExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ModuleStore>();
+        // The shared module index: every version whose zip a fill commits (and every published one) gets an entry.
+        builder.Services.TryAddSingleton<ModuleIndex>();
         // "direct" in ModMesh:Upstream: version control through the go command ("ModMesh:Direct" settings).
         builder.Services.TryAddSingleton<DirectSource>();
         builder.Services.TryAddSingleton<IUpstream, UpstreamChain>();
         builder.Services.TryAddSingleton<ChecksumDatabaseVerifier>();
         builder.Services.TryAddSingleton<IChecksumVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
         builder.Services.TryAddSingleton<ISumdbAnswerVerifier>(sp => sp.GetRequiredService<ChecksumDatabaseVerifier>());
+        // modmesh verify: re-hashing stored versions (a quarantine is announced with the purge's forget notices).
+        builder.Services.TryAddSingleton<StoredVersionVerifier>();
         builder.Services.TryAddSingleton<FillMemory>();
+        // What the status page shows of the fill path, and the fill queue's gauges.
+        builder.Services.TryAddSingleton<Status.FillActivity>();
+        builder.Services.TryAddSingleton<Status.FillQueueSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Status.FillQueueSampler>());
+        // Purges and retention announce deleted versions: every process that fills forgets what it remembered of them.
+        builder.AddForgetNotices();
         builder.Services.TryAddSingleton<FileFetcher>();
         builder.Services.TryAddSingleton<ModuleFiller>();
         var mode = builder.Configuration[$"{FillOptions.SectionName}:Mode"];

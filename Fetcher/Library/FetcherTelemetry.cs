@@ -9,6 +9,15 @@ public static class FetcherTelemetry
     /// <summary>Name of the activity source and meter.</summary>
     public const string Name = "ModMesh.Fetcher";
 
+    /// <summary>The node's producer span around putting a fill job on the queue (its context travels in the job).</summary>
+    public const string SendSpanName = "fill job send";
+
+    /// <summary>The fetcher's consumer span of one delivered fill job: a child of <see cref="SendSpanName"/>.</summary>
+    public const string ProcessSpanName = "fill job";
+
+    /// <summary>The span of one fill under its lock (fetch from the upstream, verify, commit), in a fetcher or a node.</summary>
+    public const string FillSpanName = "fill";
+
     internal static readonly ActivitySource Source = new(Name);
     internal static readonly Meter Meter = new(Name);
 

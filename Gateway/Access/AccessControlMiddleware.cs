@@ -28,15 +28,17 @@ internal sealed partial class AccessControlMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // Only this middleware says who the user is; whatever a client put there is not passed on.
-        context.Request.Headers.Remove(UserHeader);
         if (!IsGoProxyPath(context.Request.Path))
         {
+            // The services' own endpoints, and admin calls (the admin gate before this one says who the user is).
             await next(context);
             return;
         }
 
-        if (context.Request.Path.Equals("/index", StringComparison.Ordinal))
+        // Only this middleware says who the user is; whatever a client put there is not passed on.
+        context.Request.Headers.Remove(UserHeader);
+
+        if (context.Request.Path.Equals("/index", StringComparison.Ordinal) || context.Request.Path.Equals("/catalog", StringComparison.Ordinal))
         {
             await IndexAsync(context);
             return;
@@ -55,6 +57,11 @@ internal sealed partial class AccessControlMiddleware(
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var path = raw is { Length: > 0 } && raw[0] == '/' ? (raw.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? raw[..q] : raw) : context.Request.Path.Value ?? "/";
         var status = ProxyPathParser.TryParse(path, out var request, out _);
+        if (request is not null)
+        {
+            Activity.Current.SetModule(request);
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         if (isUpload && (status != ProxyPathStatus.Ok || request is null || request.Kind != ProxyRequestKind.Zip))
         {
@@ -137,7 +144,7 @@ internal sealed partial class AccessControlMiddleware(
     }
 
     /// <summary>
-    /// The module index feed, filtered: a line about a private module is passed on only to a user who may read it,
+    /// The module index feed and the catalog, filtered: a line about a private module is passed on only to a user who may read it,
     /// a public one as for any public read. The node's page (at most 2,000 short lines) is filtered in memory.
     /// </summary>
     private async Task IndexAsync(HttpContext context)
@@ -232,7 +239,7 @@ internal sealed partial class AccessControlMiddleware(
 
     /// <summary>Every path but the services' own endpoints is a GOPROXY path.</summary>
     private static bool IsGoProxyPath(PathString path) =>
-        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics"));
+        !(path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics") || path.StartsWithSegments(Admin.AdminGate.PathPrefix));
 
     private static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "";
 

@@ -15,6 +15,7 @@ internal sealed class GatewayAccess : IDisposable
     private readonly RulesFile? _rules;
     private readonly ModulePatternSet _private;
     private readonly bool _caseSensitive;
+    private readonly string[] _admins;
 
     public GatewayAccess(IOptions<GatewayAccessOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
@@ -32,6 +33,7 @@ internal sealed class GatewayAccess : IDisposable
         }
 
         Realm = o.Realm;
+        _admins = [.. o.Admins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         MaxUploadBytes = o.MaxUploadBytes;
         Policy = _rules is not null
             ? new AccessPolicy(_rules, new AccessPolicyOptions { AllowAnonymousPublicRead = o.AnonymousPublicRead })
@@ -44,6 +46,29 @@ internal sealed class GatewayAccess : IDisposable
 
     /// <summary>The largest upload passed on to a node.</summary>
     public long MaxUploadBytes { get; }
+
+    /// <summary>True when access control is on (a tokens file is configured): users can be authenticated.</summary>
+    public bool HasTokens => _tokens is not null;
+
+    /// <summary>Whether <paramref name="principal"/> is named in Gateway:Access:Admins, by user name or through an @group of the rules file.</summary>
+    public bool IsAdmin(Principal principal)
+    {
+        if (_admins.Length == 0)
+        {
+            return false;
+        }
+
+        var groups = _rules?.Current.GroupsOf(principal.User);
+        foreach (var admin in _admins)
+        {
+            if (admin.StartsWith('@') ? groups?.Contains(admin) == true : string.Equals(admin, principal.User, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether <paramref name="modulePath"/> (decoded) matches the private patterns.</summary>
     public bool IsPrivate(string modulePath) => _private.Matches(_caseSensitive ? modulePath : modulePath.ToLowerInvariant());

@@ -33,6 +33,13 @@ public sealed class GatewayAccessOptions
     /// </summary>
     public long MaxUploadBytes { get; set; } = 520L << 20;
 
+    /// <summary>
+    /// Who may call the admin endpoints through this gateway (<c>/admin/...</c>: purge, retention report): a
+    /// comma-separated list of user names and <c>@groups</c> of the rules file. Default empty: no one. Without a tokens
+    /// file (access control off) the gateway takes admin calls from loopback clients only, whatever this says.
+    /// </summary>
+    public string Admins { get; set; } = "";
+
     /// <summary>The realm named in <c>WWW-Authenticate</c>. Default "ModMesh".</summary>
     public string Realm { get; set; } = "ModMesh";
 }

@@ -86,4 +86,23 @@ internal sealed class ImmutableAnswerStore(long maxBytes)
             }
         }
     }
+
+    /// <summary>Drops every answer whose path starts with <paramref name="prefix"/> (a purge); returns how many. Scans every entry: for rare admin calls.</summary>
+    public int RemovePrefix(string prefix)
+    {
+        var removed = 0;
+        lock (_gate)
+        {
+            foreach (var key in _entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                var node = _entries[key];
+                _entries.Remove(key);
+                _recency.Remove(node);
+                _bytes -= node.Value.Answer.Cost(key);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
 }

@@ -24,7 +24,8 @@ namespace ModMesh.Gateway.Health;
 internal sealed partial class FailuresAndSuccessesActiveHealthPolicy(
     IDestinationHealthUpdater healthUpdater,
     IOptionsMonitor<GatewayOptions> options,
-    ILogger<FailuresAndSuccessesActiveHealthPolicy> logger) : IActiveHealthCheckPolicy
+    ILogger<FailuresAndSuccessesActiveHealthPolicy> logger,
+    Status.ProbeLog? probeLog = null) : IActiveHealthCheckPolicy
 {
     public const string PolicyName = "FailuresAndSuccesses";
     public const string FailuresMetadataKey = "FailuresAndSuccesses.FailuresToEject";
@@ -54,6 +55,7 @@ internal sealed partial class FailuresAndSuccessesActiveHealthPolicy(
             var result = probingResults[i];
             var destination = result.Destination;
             var probe = Classify(result);
+            probeLog?.Record(destination.DestinationId, probe.ToString().ToLowerInvariant());
             var before = destination.Health.Active;
             var after = _streaks.GetValue(destination, static _ => new ProbeStreak()).Record(probe, before, thresholds);
 

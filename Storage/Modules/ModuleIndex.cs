@@ -31,15 +31,19 @@ public sealed class ModuleIndex(IBlobStore blobs, TimeProvider time)
         return now;
     }
 
+    /// <summary>How far back a read lists day by day; an older <c>since</c> lists the whole index once.</summary>
+    public static readonly TimeSpan DayByDayWindow = TimeSpan.FromDays(62);
+
     /// <summary>
     /// Entries stamped at or after <paramref name="since"/>, oldest first, at most <paramref name="limit"/>
-    /// (1..<see cref="MaxPage"/>). Keys that are not index entries are skipped.
+    /// (1..<see cref="MaxPage"/>). Keys that are not index entries are skipped. A recent <paramref name="since"/> lists
+    /// only the days from it to today (one listing per day), so following the feed stays cheap however long it grows.
     /// </summary>
     public async IAsyncEnumerable<ModuleIndexEntry> ReadAsync(DateTimeOffset since, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
         var count = 0;
-        await foreach (var key in blobs.ListKeysAsync(Root, cancellationToken).ConfigureAwait(false))
+        await foreach (var key in KeysFromAsync(since, cancellationToken).ConfigureAwait(false))
         {
             if (!TryParse(key, out var entry) || entry.Timestamp < since)
             {
@@ -50,6 +54,29 @@ public sealed class ModuleIndex(IBlobStore blobs, TimeProvider time)
             if (++count == limit)
             {
                 yield break;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<string> KeysFromAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUniversalTime();
+        if (since < now - DayByDayWindow)
+        {
+            await foreach (var key in blobs.ListKeysAsync(Root, cancellationToken).ConfigureAwait(false))
+            {
+                yield return key;
+            }
+
+            yield break;
+        }
+
+        // One day further than now: an entry written by a node whose clock runs a little ahead is not missed.
+        for (var day = since.UtcDateTime.Date; day <= now.UtcDateTime.Date.AddDays(1); day = day.AddDays(1))
+        {
+            await foreach (var key in blobs.ListKeysAsync(string.Create(CultureInfo.InvariantCulture, $"{Root}{day:yyyyMMdd}/"), cancellationToken).ConfigureAwait(false))
+            {
+                yield return key;
             }
         }
     }

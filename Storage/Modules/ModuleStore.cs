@@ -43,6 +43,11 @@ public sealed record CommittedFile(BlobProperties Properties, byte[]? Bytes = nu
 /// telling its age.</item>
 /// <item><c>sumdb/{name}/...</c>: checksum-database answers that were verified (immutable once written).</item>
 /// <item><c>state/sumdb/{name}/verified-latest</c>: the latest verified tree head (mutable: it only grows).</item>
+/// <item><c>sums/{path}/@v/{version}.mod.h1</c>, <c>.zip.h1</c>: the "h1:" hash of a committed .mod or .zip, written
+/// right after the file by the fill or the publish that committed it (like the go command's <c>.ziphash</c>); never a
+/// GOPROXY file, never read on the serving path. Versions committed before these records existed have none.</item>
+/// <item><c>quarantine/{stamp}/modules/...</c> (and <c>/sums/...</c>): files taken out of <c>modules/</c> because
+/// verification found them corrupt, kept for inspection and never served.</item>
 /// </list>
 /// The "/@v/" separator keeps the prefix traps apart: "a/b/@v/" never lists "a/b/v2/@v/" or "a/b-other/@v/".
 /// <para>
@@ -60,11 +65,30 @@ public sealed class ModuleStore
     /// <summary>Memory budget of what is kept about committed files (bytes of small files plus a fixed overhead each).</summary>
     public const long KnownFilesBudgetBytes = 16L << 20;
 
-    private const string ModulesRoot = "modules/";
-    private const string QueriesRoot = "queries/";
-    private const string SumdbRoot = "sumdb/";
-    private const string StateRoot = "state/";
+    /// <summary>The prefix of every committed module file.</summary>
+    public const string ModulesRoot = "modules/";
+
+    /// <summary>The prefix of cached list/latest answers.</summary>
+    public const string QueriesRoot = "queries/";
+
+    /// <summary>The prefix of verified checksum-database answers.</summary>
+    public const string SumdbRoot = "sumdb/";
+
+    /// <summary>The prefix of mutable bookkeeping (verified tree heads, last-requested markers, retention reports).</summary>
+    public const string StateRoot = "state/";
+
+    /// <summary>The prefix of the last-requested markers of versions (see <see cref="UsedMarkerKeyOf"/>).</summary>
+    public const string UsedMarkersRoot = StateRoot + "used/";
+
+    /// <summary>The key of the last retention report.</summary>
+    public const string RetentionReportKey = StateRoot + "retention/last-report.json";
+
+    private const string SumsRoot = "sums/";
+    private const string QuarantineRoot = "quarantine/";
+    private const string HashRecordSuffix = ".h1";
+    private const int MaxHashRecordBytes = 256;
     private const int EntryOverheadBytes = 256;
+    private static readonly ModuleFile[] AllFiles = [ModuleFile.Info, ModuleFile.Mod, ModuleFile.Zip];
 
     private readonly ByteBudgetLru<CommittedFile> _known =
         new(KnownFilesBudgetBytes, f => (f.Bytes?.Length ?? 0) + (f.LocalPath?.Length ?? 0) * 2 + EntryOverheadBytes);
@@ -74,6 +98,9 @@ public sealed class ModuleStore
 
     /// <summary>The blob store underneath.</summary>
     public IBlobStore Blobs { get; }
+
+    /// <summary>The shared store: <see cref="Blobs"/> without the node-local tier (the bytes every node serves from).</summary>
+    public IBlobStore SharedBlobs => Blobs is TieredBlobStore tier ? tier.Shared : Blobs;
 
     /// <summary>The blob key of one file of a version.</summary>
     public static string KeyOf(ModuleVersionKey version, ModuleFile file) =>
@@ -87,6 +114,21 @@ public sealed class ModuleStore
 
     /// <summary>The blob key of the latest tree head verified for a checksum database (rewritten as the tree grows).</summary>
     public static string VerifiedTreeHeadKeyOf(string databaseName) => $"{StateRoot}{SumdbRoot}{databaseName}/verified-latest";
+
+    /// <summary>The blob key of the recorded "h1:" hash of a committed .mod or .zip (see the class summary).</summary>
+    public static string HashRecordKeyOf(ModuleVersionKey version, ModuleFile file) =>
+        file == ModuleFile.Info
+            ? throw new ArgumentOutOfRangeException(nameof(file), "only .mod and .zip files have an h1 hash")
+            : $"{SumsRoot}{version.EscapedPath}/@v/{version.EscapedVersion}{Extension(file)}{HashRecordSuffix}";
+
+    /// <summary>The key under which <paramref name="key"/> is kept once quarantined at <paramref name="stamp"/>.</summary>
+    public static string QuarantineKeyOf(string stamp, string key) => $"{QuarantineRoot}{stamp}/{key}";
+
+    /// <summary>
+    /// The key of a version's last-requested marker, <c>state/used/{path}/@v/{version}</c>: a tiny blob holding the time
+    /// a node last served a file of the version (rewritten at most once per refresh interval per node).
+    /// </summary>
+    public static string UsedMarkerKeyOf(ModuleVersionKey version) => $"{UsedMarkersRoot}{version.EscapedPath}/@v/{version.EscapedVersion}";
 
     /// <summary>True for keys whose blobs never change once written (committed module files, verified sumdb answers).</summary>
     public static bool IsImmutableKey(string key) =>
@@ -207,6 +249,153 @@ public sealed class ModuleStore
         Blobs.PutAsync(KeyOf(version, file), content, cancellationToken);
 
     /// <summary>
+    /// Records the "h1:" hash of a .mod or .zip just committed (the caller computed it from the committed bytes). Not
+    /// immutable: a quarantine removes it with its file, and the next fill writes it again.
+    /// </summary>
+    public async Task RecordHashAsync(ModuleVersionKey version, ModuleFile file, string hash, CancellationToken cancellationToken)
+    {
+        if (!hash.StartsWith("h1:", StringComparison.Ordinal) || hash.Length > MaxHashRecordBytes || hash.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("not an h1: hash", nameof(hash));
+        }
+
+        using var content = new MemoryStream(System.Text.Encoding.ASCII.GetBytes(hash), writable: false);
+        await Blobs.PutAsync(HashRecordKeyOf(version, file), content, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The recorded "h1:" hash of a .mod or .zip, or null when none was recorded (or the record is unusable).</summary>
+    public async Task<string?> ReadRecordedHashAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    {
+        await using var reader = await Blobs.OpenReadAsync(HashRecordKeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        if (reader is null || reader.Properties.Length > MaxHashRecordBytes)
+        {
+            return null;
+        }
+
+        var bytes = new byte[reader.Properties.Length];
+        await reader.Content.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        var text = System.Text.Encoding.ASCII.GetString(bytes).Trim();
+        return text.StartsWith("h1:", StringComparison.Ordinal) ? text : null;
+    }
+
+    /// <summary>
+    /// Moves one committed file of a version, and its hash record, out of <c>modules/</c> to
+    /// <see cref="QuarantineKeyOf"/> (copied, streamed, then deleted), and forgets what this process knew of it: it is
+    /// no longer served, and the next request fills it again. The caller holds the file's fill lock. Returns the
+    /// quarantine key of the file, or null when it was not committed.
+    /// </summary>
+    public async Task<string?> QuarantineAsync(ModuleVersionKey version, ModuleFile file, string stamp, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(version, file);
+        if (file != ModuleFile.Info)
+        {
+            // The record goes first: a fill that commits the file again after the delete below writes a new record,
+            // which must not be removed by this quarantine.
+            await MoveAsync(HashRecordKeyOf(version, file), stamp, cancellationToken).ConfigureAwait(false);
+        }
+
+        var moved = await MoveAsync(key, stamp, cancellationToken).ConfigureAwait(false);
+        Forget(version, file);
+        return moved;
+    }
+
+    /// <summary>Moves the hash record of a .mod or .zip to quarantine (a wrong record of a good file); null when there was none.</summary>
+    public Task<string?> QuarantineHashRecordAsync(ModuleVersionKey version, ModuleFile file, string stamp, CancellationToken cancellationToken) =>
+        MoveAsync(HashRecordKeyOf(version, file), stamp, cancellationToken);
+
+    /// <summary>
+    /// Forgets what this process remembers of one file of a version (the known-files memory and the node-local tier):
+    /// for a file removed from the shared store, here or by another node.
+    /// </summary>
+    public void Forget(ModuleVersionKey version, ModuleFile file) => Forget(KeyOf(version, file));
+
+    /// <summary>Forgets what this process remembers of the committed file at <paramref name="key"/> (see the other overload).</summary>
+    public void Forget(string key)
+    {
+        _known.Remove(key);
+        if (Blobs is TieredBlobStore tier)
+        {
+            tier.Forget(key);
+        }
+    }
+
+    /// <summary>
+    /// Deletes one committed file of a version (and, for a .mod or .zip, its recorded hash) from the shared store and
+    /// forgets it here (see <see cref="Forget(ModuleVersionKey, ModuleFile)"/>); returns whether the file was there.
+    /// Only for purge and retention: committed files are otherwise never removed.
+    /// </summary>
+    public async Task<bool> DeleteCommittedAsync(ModuleVersionKey version, ModuleFile file, CancellationToken cancellationToken)
+    {
+        Forget(version, file);
+        var deleted = await Blobs.DeleteAsync(KeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        if (file != ModuleFile.Info)
+        {
+            // After the file: a fill that commits it again meanwhile writes its record after its commit, never before.
+            await Blobs.DeleteAsync(HashRecordKeyOf(version, file), cancellationToken).ConfigureAwait(false);
+        }
+
+        // A read that raced the delete may have remembered the file again meanwhile.
+        Forget(version, file);
+        return deleted;
+    }
+
+    private async Task<string?> MoveAsync(string key, string stamp, CancellationToken cancellationToken)
+    {
+        var target = QuarantineKeyOf(stamp, key);
+        await using (var reader = await Blobs.OpenReadAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            if (reader is null)
+            {
+                return null;
+            }
+
+            await Blobs.PutAsync(target, reader.Content, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Blobs.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        return target;
+    }
+
+    /// <summary>
+    /// Every version (escaped path and version) with any file committed whose key starts with
+    /// <c>modules/</c> + <paramref name="keyPrefix"/> (an escaped path prefix, "" for all), each once, in key order.
+    /// </summary>
+    public async IAsyncEnumerable<ModuleVersionKey> ListVersionsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ModuleVersionKey? previous = null;
+        await foreach (var key in Blobs.ListKeysAsync(ModulesRoot + keyPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var separator = key.IndexOf("/@v/", ModulesRoot.Length, StringComparison.Ordinal);
+            if (separator < 0)
+            {
+                continue;
+            }
+
+            var name = key.AsSpan(separator + 4);
+            if (name.IndexOf('/') >= 0)
+            {
+                continue;
+            }
+
+            foreach (var candidate in AllFiles)
+            {
+                var extension = Extension(candidate);
+                if (name.EndsWith(extension, StringComparison.Ordinal) && name.Length > extension.Length)
+                {
+                    var version = new ModuleVersionKey(key[ModulesRoot.Length..separator], name[..^extension.Length].ToString());
+                    if (version != previous)
+                    {
+                        previous = version;
+                        yield return version;
+                    }
+
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Every version of a module (escaped form) with <paramref name="file"/> committed, or with any file committed
     /// when it is null; each version once, in key order.
     /// </summary>
@@ -236,6 +425,39 @@ public sealed class ModuleStore
 
                     break;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The module paths (escaped form) that have any committed file, in the order of their keys, after
+    /// <paramref name="afterEscapedPath"/> (exclusive; null from the start), at most <paramref name="limit"/>: the catalog.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListModulePathsAsync(string? afterEscapedPath, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? previous = null;
+        var count = 0;
+        await foreach (var key in Blobs.ListKeysAsync(ModulesRoot, cancellationToken).ConfigureAwait(false))
+        {
+            var versions = key.IndexOf("/@v/", ModulesRoot.Length, StringComparison.Ordinal);
+            if (versions < 0)
+            {
+                continue;
+            }
+
+            var path = key[ModulesRoot.Length..versions];
+            // Paths are compared as their key prefixes ("a/b/@v/"), the order the listing comes in ("a/b-c/@v/" sorts
+            // before "a/b/@v/" although "a/b" sorts before "a/b-c"), so pages neither skip nor repeat a path.
+            if (path == previous || (afterEscapedPath is not null && string.CompareOrdinal(path + "/@v/", afterEscapedPath + "/@v/") <= 0))
+            {
+                continue;
+            }
+
+            previous = path;
+            yield return path;
+            if (++count >= limit)
+            {
+                yield break;
             }
         }
     }

@@ -70,6 +70,9 @@ public sealed class TieredBlobStore : IBlobStore
     /// <inheritdoc />
     public string Name => $"{_shared.Name}+local";
 
+    /// <summary>The shared store behind the tier (for reads that must see the shared bytes, e.g. verification).</summary>
+    public IBlobStore Shared => _shared;
+
     /// <summary>Reads answered by the tier.</summary>
     public long Hits => Interlocked.Read(ref _hits);
 
@@ -78,6 +81,9 @@ public sealed class TieredBlobStore : IBlobStore
 
     /// <summary>Bytes held in memory and on disk.</summary>
     public (long Memory, long Disk) Usage => (_memory?.Bytes ?? 0, _disk?.Bytes ?? 0);
+
+    /// <summary>The byte budgets of memory and disk (0 for a tier that is off).</summary>
+    public (long Memory, long Disk) Limits => (_memory is null ? 0 : _options.MemoryBytes, _disk is null ? 0 : _options.DiskBytes);
 
     /// <inheritdoc />
     public ValueTask<BlobProperties?> StatAsync(string key, CancellationToken cancellationToken) => StatAsync(key, shareMiss: false, cancellationToken);
@@ -370,7 +376,11 @@ public sealed class TieredBlobStore : IBlobStore
         }
     }
 
-    private void Forget(string key)
+    /// <summary>
+    /// Drops what this node's tier holds of <paramref name="key"/> (memory, disk, properties), so the next read asks the
+    /// shared store: for a blob another node removed (a quarantined file).
+    /// </summary>
+    public void Forget(string key)
     {
         Interlocked.Increment(ref _writes);
         _stats.Remove(key);

@@ -423,6 +423,28 @@ public abstract class CoordinationConformanceTests : IAsyncLifetime
         new("example.com/M", version, "example.com/!m", version, traceParent, new DateTimeOffset(2024, 5, 6, 7, 8, 9, 123, TimeSpan.Zero).AddTicks(4567));
 
     [Fact]
+    public async Task MeasureAsync_CountsJobsUntilAcknowledged_TheOldestHasAnAge()
+    {
+        var depth = Assert.IsAssignableFrom<IFillQueueDepth>(Queue);
+        Assert.Equal(new FillQueueDepth(0, null), await depth.MeasureAsync(Ct));
+
+        await Queue.EnqueueAsync(Job("v1.0.0"), Ct);
+        await Queue.EnqueueAsync(Job("v1.0.1"), Ct);
+        var two = await depth.MeasureAsync(Ct);
+        var first = Assert.Single(await Queue.ReadAsync("a", 1, TimeSpan.Zero, Long, Ct));
+        var taken = await depth.MeasureAsync(Ct);
+        await Queue.AcknowledgeAsync(first, Ct);
+        var one = await depth.MeasureAsync(Ct);
+        await Queue.AcknowledgeAsync(Assert.Single(await Queue.ReadAsync("a", 1, TimeSpan.Zero, Long, Ct)), Ct);
+
+        Assert.Equal(2, two.Jobs);
+        Assert.True(two.OldestAge >= TimeSpan.Zero, two.ToString());
+        Assert.Equal(2, taken.Jobs); // taken but not done: still in the queue
+        Assert.Equal(1, one.Jobs);
+        Assert.Equal(new FillQueueDepth(0, null), await depth.MeasureAsync(Ct));
+    }
+
+    [Fact]
     public async Task ReadAsync_Enqueued_DeliversJobOnceUntilAcknowledged()
     {
         var job = Job("v1.0.0");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using k8s;
 using k8s.Models;
@@ -22,7 +21,7 @@ namespace ModMesh.Deploy.Tests;
 /// </summary>
 public sealed class KubernetesManifestTests
 {
-    private static readonly string Folder = Path.Combine(RepositoryRoot(), "deploy", "kubernetes");
+    private static readonly string Folder = RenderedManifests.KubernetesFolder;
 
     // Configuration sections the services bind, and the options type behind each.
     private static readonly (string Section, Type Options)[] Sections =
@@ -42,6 +41,9 @@ public sealed class KubernetesManifestTests
 
     // Keys read directly, not through an options type.
     private static readonly string[] RawKeys = ["ModMesh:InternalKey", "ModMesh:Storage:Path", "ConnectionStrings:redis", "ConnectionStrings:blobs", "ASPNETCORE_URLS"];
+
+    // The ModMesh services' Deployments (the others run Redis and the OpenTelemetry collector).
+    private static readonly string[] ServiceNames = ["modmesh-gateway", "modmesh-cachenode", "modmesh-fetcher"];
 
     private static readonly Lazy<IReadOnlyList<object>> Objects = new(LoadAll);
 
@@ -76,7 +78,7 @@ public sealed class KubernetesManifestTests
             }
         }
 
-        Assert.Equal(4, Deployments().Count());
+        Assert.Equal(5, Deployments().Count());
     }
 
     [Fact]
@@ -195,8 +197,8 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void RedisNetworkPolicy_AdmitsOnlyCacheNodesAndFetchersOnTheRedisPort()
     {
-        var policy = Assert.Single(Objects.Value.OfType<V1NetworkPolicy>());
         var redis = Single("modmesh-redis");
+        var policy = Assert.Single(Objects.Value.OfType<V1NetworkPolicy>(), p => p.Spec.PodSelector.MatchLabels is { Count: > 0 } && Matches(p.Spec.PodSelector, redis.Spec.Template.Metadata.Labels));
         Assert.True(Matches(policy.Spec.PodSelector, redis.Spec.Template.Metadata.Labels), "the policy does not select the Redis pods");
         Assert.Contains("Ingress", policy.Spec.PolicyTypes);
 
@@ -220,15 +222,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task Kustomize_RendersTheSecretsAndTheNetworkPolicyIntoTheNamespace()
     {
-        var psi = new ProcessStartInfo("kubectl", ["kustomize", Folder]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var kubectl = Process.Start(psi) ?? throw new InvalidOperationException("kubectl did not start (it comes with the machine image)");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = kubectl.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = kubectl.StandardError.ReadToEndAsync(timeout.Token);
-        await kubectl.WaitForExitAsync(timeout.Token);
-        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize failed: {await stderr}");
-
-        var rendered = KubernetesYaml.LoadAllFromString(await stdout);
+        var rendered = await RenderedManifests.ObjectsAsync();
 
         Assert.Contains(rendered, o => o is V1NetworkPolicy { Metadata: { Name: "modmesh-redis", NamespaceProperty: "modmesh" } });
         Assert.Contains(rendered, o => o is V1Secret { Metadata: { Name: "modmesh-redis", NamespaceProperty: "modmesh" } });
@@ -351,7 +345,7 @@ public sealed class KubernetesManifestTests
     private static V1Deployment Single(string name) => Deployments().Single(d => d.Metadata.Name == name);
 
     private static IEnumerable<(V1Deployment Deployment, V1Container Container)> ModMeshContainers() =>
-        Deployments().Where(d => d.Metadata.Name != "modmesh-redis").Select(d => (d, d.Spec.Template.Spec.Containers.Single()));
+        Deployments().Where(d => ServiceNames.Contains(d.Metadata.Name)).Select(d => (d, d.Spec.Template.Spec.Containers.Single()));
 
     private static string? Env(V1Container container, string name) => container.Env?.FirstOrDefault(e => e.Name == name)?.Value;
 
@@ -363,17 +357,4 @@ public sealed class KubernetesManifestTests
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
             .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f)))
             .ToList();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ModMesh.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ModMesh.sln not found above the test binaries");
-    }
 }

@@ -27,7 +27,8 @@ internal sealed partial class FileFetcher(
     IUpstream upstream,
     IOptions<FillOptions> options,
     ILogger<FileFetcher> logger,
-    IChecksumVerifier? checksums = null)
+    IChecksumVerifier? checksums = null,
+    ModuleIndex? index = null)
 {
     private const int CopyBuffer = 81920;
     private readonly FillOptions _options = options.Value;
@@ -91,6 +92,7 @@ internal sealed partial class FileFetcher(
 
         using var content = new MemoryStream(mod, writable: false);
         await store.CommitAsync(request.Key, ModuleFile.Mod, content, token).ConfigureAwait(false);
+        await RecordHashAsync(request, DirHash.HashGoMod(mod), token).ConfigureAwait(false);
         return Outcome.Ok;
     }
 
@@ -138,10 +140,49 @@ internal sealed partial class FileFetcher(
             var verified = Stopwatch.GetTimestamp();
             var written = await store.CommitAsync(request.Key, ModuleFile.Zip, spool, token).ConfigureAwait(false);
             FetcherTelemetry.FilledBytes.Add(written.Length);
+            await RecordHashAsync(request, report.Hash!, token).ConfigureAwait(false);
+            await AddToIndexAsync(request, token).ConfigureAwait(false);
             Log.ZipFilled(logger, request.ModulePath, request.Version, written.Length,
                 Stopwatch.GetElapsedTime(started, spooled).TotalMilliseconds, Stopwatch.GetElapsedTime(spooled, checkedAt).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(checkedAt, verified).TotalMilliseconds, Stopwatch.GetElapsedTime(verified).TotalMilliseconds);
             return Outcome.Ok;
+        }
+    }
+
+    /// <summary>
+    /// An index entry for a version whose zip was just committed. The version is served whether or not this works: a
+    /// store hiccup here costs one feed entry, logged, never the fill.
+    /// </summary>
+    private async Task AddToIndexAsync(FillRequest request, CancellationToken token)
+    {
+        if (index is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await index.AddAsync(request.Key, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Storage.BlobStoreUnavailableException or UnauthorizedAccessException)
+        {
+            Log.IndexFailed(logger, request.ModulePath, request.Version, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Records the h1 of the file just committed, for <c>modmesh verify</c>. The version is served whether or not this
+    /// works: a store hiccup here leaves a version without a record (verify then says so), logged, never a failed fill.
+    /// </summary>
+    private async Task RecordHashAsync(FillRequest request, string hash, CancellationToken token)
+    {
+        try
+        {
+            await store.RecordHashAsync(request.Key, request.File, hash, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Storage.BlobStoreUnavailableException or UnauthorizedAccessException)
+        {
+            Log.HashRecordFailed(logger, request.ModulePath, request.Version, request.FileName, ex.Message);
         }
     }
 
@@ -276,6 +317,12 @@ internal sealed partial class FileFetcher(
     {
         [LoggerMessage(EventId = 2108, Level = LogLevel.Debug, Message = "Zip of {ModulePath}@{Version} ({Bytes} bytes) filled: upstream to spool {SpoolMs:F1} ms, zip rules {CheckMs:F1} ms, checksums and go.mod {VerifyMs:F1} ms, commit {CommitMs:F1} ms")]
         public static partial void ZipFilled(ILogger logger, string modulePath, string version, long bytes, double spoolMs, double checkMs, double verifyMs, double commitMs);
+
+        [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "{ModulePath}@{Version} was filled but its module index entry could not be written: {Reason}")]
+        public static partial void IndexFailed(ILogger logger, string modulePath, string version, string reason);
+
+        [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "{ModulePath}@{Version} .{File} was filled but its h1 record could not be written: {Reason}")]
+        public static partial void HashRecordFailed(ILogger logger, string modulePath, string version, string file, string reason);
 
         [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Refused {ModulePath}@{Version} .{File} from upstream: {Reason}")]
         public static partial void Refused(ILogger logger, string modulePath, string version, string file, string reason);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
+using ModMesh.Protocol;
 using ModMesh.Storage;
 
 namespace ModMesh.Fetcher.Filling;
@@ -23,9 +24,11 @@ internal sealed partial class ModuleFiller : IModuleFiller, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ModuleFiller> _logger;
     private readonly SemaphoreSlim _slots;
+    private readonly Status.FillActivity? _activity;
 
-    public ModuleFiller(FileFetcher fetcher, FillMemory memory, ILockProvider locks, IFillEvents events, IOptions<FillOptions> options, TimeProvider time, ILogger<ModuleFiller> logger)
+    public ModuleFiller(FileFetcher fetcher, FillMemory memory, ILockProvider locks, IFillEvents events, IOptions<FillOptions> options, TimeProvider time, ILogger<ModuleFiller> logger, Status.FillActivity? activity = null)
     {
+        _activity = activity;
         _fetcher = fetcher;
         _memory = memory;
         _locks = locks;
@@ -140,10 +143,9 @@ internal sealed partial class ModuleFiller : IModuleFiller, IDisposable
         var renewal = RenewWhileFillingAsync(lease, lost, stopRenewing.Token);
         Outcome outcome;
         var started = Stopwatch.GetTimestamp();
-        using var activity = FetcherTelemetry.Source.StartActivity("fill");
-        activity?.SetTag("module.path", request.ModulePath);
-        activity?.SetTag("module.version", request.Version);
-        activity?.SetTag("module.file", request.FileName);
+        var source = _activity?.BeginFill();
+        using var activity = FetcherTelemetry.Source.StartActivity(FetcherTelemetry.FillSpanName);
+        activity.SetModule(request.ModulePath, request.Version)?.SetTag(ModuleTelemetry.FileAttribute, request.FileName);
         try
         {
             outcome = await _memory.IsCommittedAsync(request, lost.Token).ConfigureAwait(false)
@@ -174,6 +176,7 @@ internal sealed partial class ModuleFiller : IModuleFiller, IDisposable
         activity?.SetTag("fill.outcome", outcome.Kind.ToString());
         FetcherTelemetry.Fills.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Kind.ToString()), new KeyValuePair<string, object?>("file", request.FileName));
         FetcherTelemetry.FillDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _activity?.RecordFill(request, outcome.Kind, Stopwatch.GetElapsedTime(started), "this node", source?.Upstream);
         Log.FillEnded(_logger, request.ModulePath, request.Version, request.FileName, outcome.Kind, outcome.Message ?? "");
 
         // Tell waiters even if our own caller has gone: bounded, independent of the fill token. The coordinator may be

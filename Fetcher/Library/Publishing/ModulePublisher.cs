@@ -209,12 +209,14 @@ public sealed partial class ModulePublisher
         {
             spool.Position = 0;
             await _store.CommitAsync(key, ModuleFile.Zip, spool, cancellationToken).ConfigureAwait(false);
+            await RecordHashAsync(upload, key, ModuleFile.Zip, hash, cancellationToken).ConfigureAwait(false);
         }
 
         if (existingMod is null)
         {
             using var mod = new MemoryStream(goMod, writable: false);
             await _store.CommitAsync(key, ModuleFile.Mod, mod, cancellationToken).ConfigureAwait(false);
+            await RecordHashAsync(upload, key, ModuleFile.Mod, DirHash.HashGoMod(goMod), cancellationToken).ConfigureAwait(false);
         }
 
         var now = _time.GetUtcNow().ToUniversalTime();
@@ -241,6 +243,19 @@ public sealed partial class ModulePublisher
         var stamp = await _index.AddAsync(key, cancellationToken).ConfigureAwait(false);
         LastAnnouncement = _webhooks.AnnounceAsync(new PublishedVersion("module.published", upload.ModulePath, upload.Version, stamp, hash, upload.User));
         return new PublishResult(201, $"published {what} ({hash})", hash);
+    }
+
+    /// <summary>Records the h1 of a file just committed (for <c>modmesh verify</c>); a failure is logged, the upload stands.</summary>
+    private async Task RecordHashAsync(PublishRequest upload, ModuleVersionKey key, ModuleFile file, string hash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.RecordHashAsync(key, file, hash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Storage.BlobStoreUnavailableException or UnauthorizedAccessException)
+        {
+            Log.HashRecordFailed(_logger, upload.ModulePath, upload.Version, ModuleStore.Extension(file), ex.Message);
+        }
     }
 
     /// <summary>The h1 of the committed zip of the version, or null when there is none.</summary>
@@ -318,6 +333,9 @@ public sealed partial class ModulePublisher
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2609, Level = LogLevel.Warning, Message = "{ModulePath}@{Version} {File} was published but its h1 record could not be written: {Reason}")]
+        public static partial void HashRecordFailed(ILogger logger, string modulePath, string version, string file, string reason);
+
         [LoggerMessage(EventId = 2603, Level = LogLevel.Information, Message = "Publish ({Status}) by user '{User}': {ModulePath}@{Version} {Hash} from {Remote}: {Result}")]
         public static partial void Published(ILogger logger, int status, string user, string modulePath, string version, string hash, string remote, string result);
     }

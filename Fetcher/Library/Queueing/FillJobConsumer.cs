@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Queueing;
 
@@ -84,10 +85,11 @@ internal sealed partial class FillJobConsumer(
         try
         {
             var job = delivery.Job;
-            ActivityContext.TryParse(job.TraceParent, null, out var parent);
-            using var activity = FetcherTelemetry.Source.StartActivity("fill job", ActivityKind.Consumer, parent);
-            activity?.SetTag("module.path", job.ModulePath);
-            activity?.SetTag("module.version", job.Version);
+            // The node's trace continues here; a traceparent that is not well-formed starts a trace of its own.
+            FillJobTrace.TryParse(job.TraceParent, out var parent);
+            using var activity = FetcherTelemetry.Source.StartActivity(FetcherTelemetry.ProcessSpanName, ActivityKind.Consumer, parent);
+            activity.SetModule(job.ModulePath, job.Version)?.SetTag(ModuleTelemetry.FileAttribute, job.File);
+            activity?.SetTag("messaging.operation.type", "process");
             activity?.SetTag("messaging.message.id", delivery.Id);
             activity?.SetTag("messaging.delivery_count", delivery.DeliveryCount);
             if (!TryValidate(job, out var request, out var problem))

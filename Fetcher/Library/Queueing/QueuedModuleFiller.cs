@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModMesh.Coordination;
 using ModMesh.Coordination.Resilience;
 using ModMesh.Fetcher.Filling;
+using ModMesh.Protocol;
 
 namespace ModMesh.Fetcher.Queueing;
 
@@ -24,7 +25,8 @@ internal sealed partial class QueuedModuleFiller(
     CoordinationFailover failover,
     IOptions<FillOptions> options,
     TimeProvider time,
-    ILogger<QueuedModuleFiller> logger) : IModuleFiller
+    ILogger<QueuedModuleFiller> logger,
+    Status.FillActivity? activity = null) : IModuleFiller
 {
     private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(2);
 
@@ -40,8 +42,7 @@ internal sealed partial class QueuedModuleFiller(
             return known;
         }
 
-        var traceParent = Activity.Current?.Id;
-        var wait = _waits.Run(request.CoordinationKey, () => WaitForFetchersAsync(request, traceParent));
+        var wait = _waits.Run(request.CoordinationKey, () => WaitForFetchersAsync(request));
         try
         {
             return await wait.WaitAsync(_options.WaitTimeout, time, cancellationToken).ConfigureAwait(false);
@@ -52,7 +53,21 @@ internal sealed partial class QueuedModuleFiller(
         }
     }
 
-    private async Task<Outcome> WaitForFetchersAsync(FillRequest request, string? traceParent)
+    private async Task<Outcome> WaitForFetchersAsync(FillRequest request)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (outcome, byFetchers) = await WaitOrFillAsync(request).ConfigureAwait(false);
+        if (byFetchers)
+        {
+            // A fill this node ran itself (the queue was unreachable) is recorded by the local filler.
+            activity?.RecordFill(request, outcome.Kind, Stopwatch.GetElapsedTime(started), "fetchers", null);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The outcome, and false when no fetcher filled it for this wait (the node filled by itself, or it was already there).</summary>
+    private async Task<(Outcome Outcome, bool ByFetchers)> WaitOrFillAsync(FillRequest request)
     {
         using var bound = new CancellationTokenSource(_options.Timeout, time);
         var token = bound.Token;
@@ -61,19 +76,17 @@ internal sealed partial class QueuedModuleFiller(
             await using var waiter = await events.SubscribeAsync(request.CoordinationKey, token).ConfigureAwait(false);
             if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
             {
-                return Outcome.Ok;
+                return (Outcome.Ok, false); // committed meanwhile: no fill to show
             }
 
-            var job = new FillJob(request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion, traceParent, time.GetUtcNow(), request.FileName);
             try
             {
-                await queue.EnqueueAsync(job, token).ConfigureAwait(false);
-                FetcherTelemetry.JobsEnqueued.Add(1);
+                await SendAsync(request, token).ConfigureAwait(false);
             }
             catch (Exception ex) when (failover.IsUnavailable(ex))
             {
                 Log.QueueUnavailable(logger, request.ModulePath, request.Version, ex.Message);
-                return await localFiller.FillAsync(request, token).ConfigureAwait(false);
+                return (await localFiller.FillAsync(request, token).ConfigureAwait(false), false);
             }
 
             var quiet = 0;
@@ -83,12 +96,12 @@ internal sealed partial class QueuedModuleFiller(
                 var outcome = await waiter.WaitAsync(RecheckEvery, token).ConfigureAwait(false);
                 if (!outcome.IsPending)
                 {
-                    return outcome;
+                    return (outcome, true);
                 }
 
                 if (await memory.IsCommittedAsync(request, token).ConfigureAwait(false))
                 {
-                    return Outcome.Ok;
+                    return (Outcome.Ok, true);
                 }
 
                 if (++quiet >= probeAfter && await NobodyFillingAsync(request, token).ConfigureAwait(false))
@@ -101,26 +114,41 @@ internal sealed partial class QueuedModuleFiller(
                     Log.Reenqueued(logger, request.ModulePath, request.Version, request.FileName);
                     try
                     {
-                        await queue.EnqueueAsync(job with { EnqueuedAt = time.GetUtcNow() }, token).ConfigureAwait(false);
-                        FetcherTelemetry.JobsEnqueued.Add(1);
+                        await SendAsync(request, token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (failover.IsUnavailable(ex))
                     {
                         Log.QueueUnavailable(logger, request.ModulePath, request.Version, ex.Message);
-                        return await localFiller.FillAsync(request, token).ConfigureAwait(false);
+                        return (await localFiller.FillAsync(request, token).ConfigureAwait(false), false);
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            return new Outcome(OutcomeKind.Pending, $"{request.What}: no fetcher completed the fill within {_options.Timeout}");
+            return (new Outcome(OutcomeKind.Pending, $"{request.What}: no fetcher completed the fill within {_options.Timeout}"), true);
         }
         catch (IOException ex)
         {
             Log.StoreFailed(logger, request.ModulePath, request.Version, ex.Message);
-            return new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly");
+            return (new Outcome(OutcomeKind.StorageUnavailable, $"{request.What}: storage unavailable; retry shortly"), true);
         }
+    }
+
+    /// <summary>
+    /// Puts a job for <paramref name="request"/> on the queue under a producer span (a child of the request that
+    /// missed), whose trace context the job carries: the fetcher's fill continues this trace.
+    /// </summary>
+    private async Task SendAsync(FillRequest request, CancellationToken token)
+    {
+        using var send = FetcherTelemetry.Source.StartActivity(FetcherTelemetry.SendSpanName, ActivityKind.Producer);
+        send.SetModule(request.ModulePath, request.Version)?.SetTag(ModuleTelemetry.FileAttribute, request.FileName);
+        send?.SetTag("messaging.operation.type", "send");
+        var job = new FillJob(
+            request.ModulePath, request.Version, request.Key.EscapedPath, request.Key.EscapedVersion,
+            FillJobTrace.Format(Activity.Current), time.GetUtcNow(), request.FileName);
+        await queue.EnqueueAsync(job, token).ConfigureAwait(false);
+        FetcherTelemetry.JobsEnqueued.Add(1);
     }
 
     /// <summary>True when the file's fill lock is free (probed by taking it and releasing it at once).</summary>

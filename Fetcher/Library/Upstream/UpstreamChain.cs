@@ -31,8 +31,11 @@ internal sealed partial class UpstreamChain : IUpstream
     private readonly TimeProvider _time;
     private readonly HashSet<string> _redirectHosts;
 
-    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger, TimeProvider? time = null, DirectSource? direct = null)
+    private readonly Status.FillActivity? _activity;
+
+    public UpstreamChain(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamChain> logger, TimeProvider? time = null, DirectSource? direct = null, Status.FillActivity? activity = null)
     {
+        _activity = activity;
         _clients = clients;
         _direct = direct;
         _options = options.Value;
@@ -113,7 +116,11 @@ internal sealed partial class UpstreamChain : IUpstream
             return UpstreamResponse.Failure(OutcomeKind.NotFound, DirectSource.SourceName, $"{module.Module}: fetching from version control (\"direct\") is not enabled on this node");
         }
 
-        return await _direct.GetAsync(module.Module, module.ModuleRelativePath, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var response = await _direct.GetAsync(module.Module, module.ModuleRelativePath, cancellationToken).ConfigureAwait(false);
+        var answered = response.Status is OutcomeKind.Ok or OutcomeKind.NotFound;
+        _activity?.RecordUpstream(DirectSource.SourceName, answered, Stopwatch.GetElapsedTime(started), answered ? null : response.Status.ToString(), response.Status == OutcomeKind.Ok);
+        return response;
     }
 
     private async Task<UpstreamResponse> GetFromProxyAsync(string baseUrl, UpstreamRequest request, CancellationToken cancellationToken)
@@ -176,6 +183,9 @@ internal sealed partial class UpstreamChain : IUpstream
                 url = target;
             }
 
+            var code = (int)message.StatusCode;
+            var answeredOk = code is >= 200 and < 300 or 404 or 410;
+            _activity?.RecordUpstream(StatusName(baseUrl), answeredOk, Stopwatch.GetElapsedTime(started), answeredOk ? null : $"HTTP {code}", message.StatusCode == HttpStatusCode.OK);
             if (message.StatusCode == HttpStatusCode.OK)
             {
                 var body = await message.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -192,6 +202,7 @@ internal sealed partial class UpstreamChain : IUpstream
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "timeout"));
+            _activity?.RecordUpstream(StatusName(baseUrl), false, Stopwatch.GetElapsedTime(started), "timeout");
             Log.UpstreamFailed(_logger, name, request.RelativeUrl, "timeout");
             return UpstreamResponse.Failure(OutcomeKind.UpstreamTimeout, name, $"{name}: no answer within {_options.ResponseTimeout.TotalSeconds:0.#} s");
         }
@@ -199,6 +210,7 @@ internal sealed partial class UpstreamChain : IUpstream
         {
             // The full text (addresses included) goes to the log only; the client learns the kind of failure.
             FetcherTelemetry.UpstreamRequests.Add(1, new KeyValuePair<string, object?>("status", "error"));
+            _activity?.RecordUpstream(StatusName(baseUrl), false, Stopwatch.GetElapsedTime(started), Describe(ex));
             Log.UpstreamFailed(_logger, name, request.RelativeUrl, ex.Message);
             return UpstreamResponse.Failure(OutcomeKind.UpstreamFailed, name, $"{name}: {Describe(ex)}");
         }
@@ -233,6 +245,10 @@ internal sealed partial class UpstreamChain : IUpstream
         Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
             ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath.TrimEnd('/')}"
             : "upstream";
+
+    /// <summary>An upstream's name on the status page: its host (and port) only, never credentials or a path.</summary>
+    internal static string StatusName(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri.Authority : "upstream";
 
     private static async Task<string> ReadMessageAsync(HttpResponseMessage message, CancellationToken cancellationToken)
     {

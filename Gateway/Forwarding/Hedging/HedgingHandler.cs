@@ -1,4 +1,5 @@
 using ModMesh.Gateway.LoadBalancing;
+using ModMesh.ServiceDefaults.Tracing;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -210,6 +211,7 @@ internal sealed partial class HedgingHandler(HttpMessageHandler inner, HedgingSt
     private sealed class Attempt
     {
         private readonly CancellationTokenSource _cancel = new();
+        private readonly HttpRequestMessage _request;
         private readonly TimeProvider _time;
         private readonly long _started;
         private CancellationTokenRegistration _link;
@@ -217,6 +219,7 @@ internal sealed partial class HedgingHandler(HttpMessageHandler inner, HedgingSt
         public Attempt(HedgingHandler handler, HttpRequestMessage request, CancellationToken client)
         {
             _time = handler.State.Time;
+            _request = request;
             _started = _time.GetTimestamp();
             _link = client.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cancel);
             Response = handler.SendOne(request, _cancel.Token);
@@ -240,10 +243,11 @@ internal sealed partial class HedgingHandler(HttpMessageHandler inner, HedgingSt
             }
         }
 
-        /// <summary>Cancels the request and throws away whatever it brings.</summary>
+        /// <summary>Cancels the request (not an error of its span: cancelled on purpose) and throws away whatever it brings.</summary>
         public void Abandon()
         {
             _link.Dispose();
+            TracingRules.MarkAbandoned(_request);
             _cancel.Cancel();
             _ = Response.ContinueWith(static (t, s) =>
             {

@@ -25,8 +25,17 @@ public sealed record ClusterOptions
     /// <summary>ModMesh:Fetcher:ReclaimAfter.</summary>
     public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Extra settings for every service (applied last).</summary>
+    /// <summary>Extra settings for every node and fetcher (applied after the defaults).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Extra settings for the gateway (applied after its defaults).</summary>
+    public IReadOnlyDictionary<string, string?> GatewayEnvironment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// Extra settings for one service by its name ("n0".., "f0".., <see cref="ClusterTopology.GatewayName"/>), applied
+    /// last: e.g. each service's own OTEL_SERVICE_NAME.
+    /// </summary>
+    public Func<string, IReadOnlyDictionary<string, string?>>? EnvironmentFor { get; init; }
 }
 
 /// <summary>
@@ -51,6 +60,9 @@ public sealed class ClusterTopology : IAsyncDisposable
         _options = options;
         _root = root;
     }
+
+    /// <summary>The gateway's name for <see cref="ClusterOptions.EnvironmentFor"/>.</summary>
+    public const string GatewayName = "gateway";
 
     public RedisServer Redis { get; }
 
@@ -100,6 +112,16 @@ public sealed class ClusterTopology : IAsyncDisposable
                 gatewayEnvironment[$"Gateway__Nodes__{i}"] = topology.Nodes[i].Url;
             }
 
+            foreach (var (key, value) in options.GatewayEnvironment)
+            {
+                gatewayEnvironment[key] = value;
+            }
+
+            foreach (var (key, value) in options.EnvironmentFor?.Invoke(GatewayName) ?? new Dictionary<string, string?>())
+            {
+                gatewayEnvironment[key] = value;
+            }
+
             topology.Gateway = await ServiceProcess.StartAsync(ServiceProcess.Services.Gateway, gatewayEnvironment);
             topology._everyProcess.Add(topology.Gateway);
             topology.StartTime = clock.Elapsed;
@@ -134,6 +156,23 @@ public sealed class ClusterTopology : IAsyncDisposable
         var fetcher = await StartServiceAsync(ServiceProcess.Services.Fetcher, $"f{Fetchers.Count}");
         Fetchers.Add(fetcher);
         return fetcher;
+    }
+
+    /// <summary>
+    /// Starts node <paramref name="index"/> again after it was killed or stopped: same name, settings, folders and
+    /// port, so the gateway (which knows it by address) finds it again.
+    /// </summary>
+    public async Task<ServiceProcess> RestartNodeAsync(int index)
+    {
+        var old = Nodes[index];
+        if (!old.HasExited)
+        {
+            throw new InvalidOperationException($"{old} is still running: kill or stop it first.");
+        }
+
+        var node = await StartServiceAsync(ServiceProcess.Services.CacheNode, $"n{index}", old.BaseAddress.Port);
+        Nodes[index] = node;
+        return node;
     }
 
     /// <summary>Every service process (nodes, fetchers, gateway) whether running or not.</summary>
@@ -174,7 +213,7 @@ public sealed class ClusterTopology : IAsyncDisposable
         TempDirectory.Delete(_root);
     }
 
-    private async Task<ServiceProcess> StartServiceAsync(string service, string name)
+    private async Task<ServiceProcess> StartServiceAsync(string service, string name, int? port = null)
     {
         var folder = Path.Combine(_root, name);
         var environment = new Dictionary<string, string?>
@@ -198,12 +237,12 @@ public sealed class ClusterTopology : IAsyncDisposable
             ["ModMesh__LocalTier__DiskBytes"] = (1L << 30).ToString(CultureInfo.InvariantCulture),
             ["ModMesh__LocalTier__DiskPath"] = Path.Combine(folder, "tier"),
         };
-        foreach (var (key, value) in _options.Environment)
+        foreach (var (key, value) in _options.Environment.Concat(_options.EnvironmentFor?.Invoke(name) ?? new Dictionary<string, string?>()))
         {
             environment[key] = value;
         }
 
-        var process = await ServiceProcess.StartAsync(service, environment, readyTimeout: TimeSpan.FromSeconds(60));
+        var process = await ServiceProcess.StartAsync(service, environment, readyTimeout: TimeSpan.FromSeconds(60), port: port);
         lock (_everyProcess)
         {
             _everyProcess.Add(process);

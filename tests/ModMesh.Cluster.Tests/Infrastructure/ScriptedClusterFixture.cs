@@ -24,7 +24,7 @@ public abstract class ScriptedClusterFixture : IAsyncLifetime
     /// <summary>Defines the upstream's modules and faults.</summary>
     protected abstract void Script(ScriptedUpstream upstream, UpstreamFront front);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _upstream = await ScriptedUpstream.StartAsync();
         _front = await UpstreamFront.StartAsync(_upstream.Url);
@@ -32,7 +32,7 @@ public abstract class ScriptedClusterFixture : IAsyncLifetime
         _cluster = await ClusterTopology.StartAsync(_front.BaseFor, Options);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_cluster is not null)
         {

@@ -175,6 +175,41 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusPage_ShowsRecentFillsOfPrivateModules_WithoutTheirPath_InAnyLetterCase()
+    {
+        // A node's own report names every fill; the gateway's page is for anyone who can reach it, so a private path
+        // (whatever its letter case) is replaced before the view leaves the gateway.
+        _node.StatusBody = """
+            {"fills":[
+              {"at":"2026-12-02T10:00:00Z","module":"example.com/public/lib","version":"v1.0.0","file":"zip","outcome":"Ok","milliseconds":12.5,"by":"this node"},
+              {"at":"2026-12-02T10:00:01Z","module":"git.corp.example/infra/secret-tool","version":"v0.3.0","file":"mod","outcome":"Ok","milliseconds":3,"by":"fetchers"},
+              {"at":"2026-12-02T10:00:02Z","module":"Git.Corp.Example/INFRA/Other-Secret","version":"v0.1.0","file":"zip","outcome":"Ok","milliseconds":4,"by":"fetchers"}],
+             "upstreams":[],"queue":null,"tier":null,"store":null}
+            """;
+        await using var gateway = await TestGateway.StartAsync([_node.Url], new Dictionary<string, string?>
+        {
+            ["Gateway:HealthProbeInterval"] = "00:00:00.250",
+            ["Gateway:Access:Private"] = "git.corp.example/infra",
+            ["Gateway:Access:TokensFile"] = TokensPath,
+            ["Gateway:Access:RulesFile"] = Path.Combine(_folder, "rules"),
+        });
+        using var client = LoadLoop.NewClient(gateway.BaseAddress);
+
+        // The node is asked once it is in service (the first probe); poll until its report is in the view.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        string text;
+        while (!(text = await client.GetStringAsync("/status.json")).Contains("example.com/public/lib", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the node's fills never reached the status page: " + text);
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(2, text.Split("(private module)").Length - 1);
+        Assert.DoesNotContain("secret", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("corp.example", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task ForwardedRequests_CarryTheInternalKey_NotTheClientsTokenNorAForgedKey()
     {
         const string key = "k7Rw1iV8c2yP0mQn4sT6uXz9aB3dE5fG7hJ9kL1mN3pQ";

@@ -98,6 +98,9 @@ internal sealed class StandInNode : IAsyncDisposable
     /// <summary>When set, GET /index answers this NDJSON text.</summary>
     public string? IndexBody { get; set; }
 
+    /// <summary>When set, GET /status.json answers this JSON text (a node's status report).</summary>
+    public string? StatusBody { get; set; }
+
     /// <summary>Requests answered 502/503/504 or left hanging.</summary>
     public int Failed => Volatile.Read(ref _failed);
 
@@ -147,6 +150,13 @@ internal sealed class StandInNode : IAsyncDisposable
         {
             context.Response.ContentType = "application/x-ndjson";
             await context.Response.WriteAsync(index);
+            return;
+        }
+
+        if (context.Request.Path.Equals("/status.json", StringComparison.Ordinal) && StatusBody is { } report)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(report);
             return;
         }
 

@@ -184,6 +184,9 @@ public sealed class ScriptedUpstream : IAsyncDisposable
     /// <summary>Removes a module: every request for it answers 404 from now on.</summary>
     public void RemoveModule(string path) => _modules.TryRemove(Escape(path), out _);
 
+    /// <summary>Every raw URL path asked for so far (each once).</summary>
+    public IReadOnlyCollection<string> RequestedPaths => _counts.Keys.ToArray();
+
     /// <summary>Requests received for one raw URL path (as built by <see cref="UrlPath"/>).</summary>
     public int RequestCount(string rawPath) => _counts.TryGetValue(rawPath, out var n) ? n : 0;
 
