@@ -211,16 +211,14 @@ internal sealed partial class RetentionService : BackgroundService
     {
         var now = _time.GetUtcNow();
         var threshold = now - _options.MaxUnusedAge;
-        ModuleVersionKey? previous = null;
-        await foreach (var key in _store.Blobs.ListKeysAsync(ModuleStore.ModulesRoot, cancellationToken).ConfigureAwait(false))
+        await foreach (var version in _store.ListVersionsAsync("", cancellationToken).ConfigureAwait(false))
         {
-            if (!TryParseVersionKey(key, out var version, out var path, out var semver) || version == previous)
+            // Keys that do not decode are not module versions: skipped, never deleted.
+            if (!CaseEncoding.TryUnescapePath(version.EscapedPath, out var path, out _) || !CaseEncoding.TryUnescapeVersion(version.EscapedVersion, out var semver, out _))
             {
                 continue;
             }
 
-            // A path's keys come together ("a/b/@v/" is one contiguous range), and each version's files nearly so.
-            previous = version;
             if (report.HasSeen(version))
             {
                 continue;
@@ -364,35 +362,6 @@ internal sealed partial class RetentionService : BackgroundService
         var escaped = at > ModuleStore.QueriesRoot.Length ? key[ModuleStore.QueriesRoot.Length..at] : key;
         var path = CaseEncoding.TryUnescapePath(escaped, out var decoded, out _) ? decoded : escaped;
         return at > 0 ? $"{path}{key[(at + 1)..]}" : path;
-    }
-
-    /// <summary>Parses <c>modules/{path}/@v/{version}.{info|mod|zip}</c>; false for anything else (skipped, never deleted).</summary>
-    internal static bool TryParseVersionKey(string key, out ModuleVersionKey version, out string path, out string semver)
-    {
-        version = default;
-        path = semver = "";
-        var v = key.LastIndexOf("/@v/", StringComparison.Ordinal);
-        if (!key.StartsWith(ModuleStore.ModulesRoot, StringComparison.Ordinal) || v <= ModuleStore.ModulesRoot.Length)
-        {
-            return false;
-        }
-
-        var name = key[(v + 4)..];
-        var dot = name.LastIndexOf('.');
-        if (dot <= 0 || name[dot..] is not (".info" or ".mod" or ".zip") || name.Contains('/', StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var escapedPath = key[ModuleStore.ModulesRoot.Length..v];
-        var escapedVersion = name[..dot];
-        if (!CaseEncoding.TryUnescapePath(escapedPath, out path, out _) || !CaseEncoding.TryUnescapeVersion(escapedVersion, out semver, out _))
-        {
-            return false;
-        }
-
-        version = new ModuleVersionKey(escapedPath, escapedVersion);
-        return true;
     }
 
     private sealed class ReportBuilder(RetentionOptions options, bool dryRun, DateTimeOffset startedAt)
